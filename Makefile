@@ -1,0 +1,50 @@
+# `make book` and `make test` set themselves up: they create .venv with
+# everything the book and the tests need, then build or test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+JB := $(VENV)/bin/jupyter-book
+
+# Quiet TensorFlow's C++ logging, keep every run off the network, draw
+# figures without a display.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export DAEKERAS_OFFLINE := 1
+export KERAS_BACKEND := tensorflow
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: setup book test test-unit test-notebooks test-book benchmark clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Render the book to _build/html (executes only what changed since the last build).
+book: setup
+	$(JB) build . 
+
+## Every test: unit tests, every notebook under nbval, a strict book build.
+test: test-unit test-notebooks test-book
+
+test-unit: setup
+	$(PY) -m pytest -m "not book" tests
+
+test-notebooks: setup
+	$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider book/
+
+test-book: setup
+	$(JB) build . -n -W --keep-going
+	$(PY) -m pytest -m book tests
+
+benchmark: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,72 @@
+import keras
+from keras import ops
+
+from daekeras._validation import check_rate
+
+
+@keras.saving.register_keras_serializable(package="daekeras")
+class MaskingNoise(keras.layers.Layer):
+    """Zero each input element with probability `rate`, without rescaling.
+
+    This is the masking corruption of denoising autoencoders: during
+    training every element is independently set to zero with probability
+    `rate` and the surviving elements are left **unchanged**. It differs from
+    `keras.layers.Dropout` only in that Dropout multiplies the survivors by
+    `1 / (1 - rate)` so that the expected value of each element is kept;
+    masking noise keeps the values instead, so a corrupted input looks like a
+    partly erased version of the clean one. At inference the layer is the
+    identity.
+
+    Args:
+        rate: Float in [0, 1). Probability of zeroing each element.
+        seed: Optional integer, the seed of the layer's random generator.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: Input tensor of any rank.
+        training: Python boolean. Corrupt only when `True`.
+
+    Input shape:
+        Arbitrary.
+
+    Output shape:
+        Same as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = MaskingNoise(0.5, seed=0)
+    >>> x = np.ones((1, 8), dtype="float32")
+    >>> y = keras.ops.convert_to_numpy(layer(x, training=True))
+    >>> sorted(set(y.ravel().tolist())) in ([0.0, 1.0], [0.0], [1.0])
+    True
+    >>> keras.ops.convert_to_numpy(layer(x)).sum()
+    8.0
+
+    References:
+        - [Vincent et al., 2008](https://doi.org/10.1145/1390156.1390294)
+        - [Vincent et al., 2010](https://jmlr.org/papers/v11/vincent10a.html)
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_rate(rate, "rate", type(self).__name__)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if training and self.rate > 0:
+            keep = keras.random.uniform(
+                ops.shape(inputs), seed=self.seed_generator
+            ) >= self.rate
+            return inputs * ops.cast(keep, inputs.dtype)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {"rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), **config}

@@ -1,0 +1,62 @@
+import keras
+from keras import ops
+
+from daekeras._validation import check_rate
+
+
+@keras.saving.register_keras_serializable(package="daekeras")
+class UnscaledDropout(keras.layers.Layer):
+    """Dropout as DeepLearnToolbox does it: unscaled in training, scaled at test.
+
+    During training each element is zeroed with probability `rate` and the
+    survivors are left unchanged (exactly `MaskingNoise`). At inference every
+    element is multiplied by `1 - rate`, so that the next layer sees the same
+    expected input in both phases. `keras.layers.Dropout` reaches the same
+    test-time network by the opposite route: it multiplies the survivors by
+    `1 / (1 - rate)` in training and does nothing at inference.
+
+    Args:
+        rate: Float in [0, 1). Probability of zeroing each element.
+        seed: Optional integer, the seed of the layer's random generator.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: Input tensor of any rank.
+        training: Python boolean. Drop units when `True`, scale when `False`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = UnscaledDropout(0.25)
+    >>> keras.ops.convert_to_numpy(layer(np.ones((1, 4), "float32"))).tolist()
+    [[0.75, 0.75, 0.75, 0.75]]
+
+    References:
+        - [Hinton et al., 2012](https://arxiv.org/abs/1207.0580)
+        - [Palm, 2012](https://github.com/rasmusbergpalm/DeepLearnToolbox)
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_rate(rate, "rate", type(self).__name__)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if self.rate == 0:
+            return inputs
+        if training:
+            keep = keras.random.uniform(
+                ops.shape(inputs), seed=self.seed_generator
+            ) >= self.rate
+            return inputs * ops.cast(keep, inputs.dtype)
+        return inputs * (1.0 - self.rate)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {"rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), **config}

@@ -1,0 +1,3 @@
+from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+
+__all__ = ["DenoisingAutoencoder"]

@@ -1,0 +1,88 @@
+"""Seeds, devices and versions: what makes a run reproducible and reportable."""
+
+import os
+import platform
+
+
+def set_seed(seed):
+    """Seed Python, NumPy and the Keras backend for a reproducible run.
+
+    Args:
+        seed: Non-negative integer.
+
+    Returns:
+        The seed.
+    """
+    import numbers
+
+    import keras
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(
+            "set_seed: Argument `seed` must be a non-negative integer. "
+            f"Received: seed={seed!r}"
+        )
+    keras.utils.set_random_seed(int(seed))
+    return int(seed)
+
+
+def devices():
+    """The accelerator and CPU devices the Keras backend can use, as strings."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices()]
+    if backend == "jax":
+        import jax
+
+        return [f"{d.platform.upper()}:{d.id}" for d in jax.devices()]
+    if backend == "torch":
+        import torch
+
+        found = ["CPU:0"]
+        if torch.cuda.is_available():
+            found += [f"GPU:{i}" for i in range(torch.cuda.device_count())]
+        return found
+    return ["CPU:0"]
+
+
+def device_report(seed=None):
+    """A short report of versions and devices, to print at the top of a run.
+
+    Args:
+        seed: Optional seed to mention in the report.
+
+    Returns:
+        A multi-line string.
+    """
+    import keras
+    import numpy as np
+
+    backend = keras.backend.backend()
+    lines = [
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"Keras {keras.__version__} (backend: {backend})",
+    ]
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        lines[0] += f", TensorFlow {tf.__version__}"
+    found = devices()
+    gpus = [d for d in found if "GPU" in d.upper()]
+    lines.append(
+        "Devices: " + ", ".join(found)
+        + ("" if gpus else "  (no GPU: training runs on the CPU)")
+    )
+    lines.append(f"CPU cores available: {len(os.sched_getaffinity(0))}")
+    if seed is not None:
+        lines.append(f"Seed: {seed}")
+    return "\n".join(lines)
+
+
+def setup(seed):
+    """Seed everything and return the device report for `seed`."""
+    set_seed(seed)
+    return device_report(seed)

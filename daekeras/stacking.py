@@ -1,0 +1,183 @@
+"""Greedy layer-wise pretraining and the classifier built from it."""
+
+import keras
+
+from daekeras._validation import check_choice
+from daekeras._validation import check_positive_int
+from daekeras._validation import check_rate
+from daekeras.losses import HalfSumSquaredError
+from daekeras.layers.unscaled_dropout import UnscaledDropout
+from daekeras.models.denoising_autoencoder import INITS
+from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+from daekeras.models.denoising_autoencoder import make_dense
+
+
+def _check_sizes(layer_sizes, owner):
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"{owner}: Argument `layer_sizes` must list at least two sizes "
+            f"(input and one hidden layer). Received: layer_sizes={layer_sizes!r}"
+        )
+    return [check_positive_int(s, "layer_sizes", owner) for s in sizes]
+
+
+def toolbox_sgd(learning_rate=1.0, momentum=0.5):
+    """SGD with momentum as DeepLearnToolbox does it.
+
+    The toolbox updates `v = momentum·v + lr·dW; W = W - v`; Keras's SGD
+    updates `v = momentum·v - lr·dW; W = W + v`, the same sequence of weights.
+    """
+    return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+
+
+def pretrain_stack(
+    x,
+    layer_sizes,
+    corruption_rate=0.0,
+    epochs=1,
+    batch_size=100,
+    optimizer=toolbox_sgd,
+    loss=HalfSumSquaredError,
+    tied=False,
+    init="toolbox",
+    shuffle=True,
+    seed=None,
+    verbose=0,
+    steps_per_execution=1,
+):
+    """Greedy layer-wise (denoising) autoencoder pretraining.
+
+    Autoencoder `i` maps `layer_sizes[i] -> layer_sizes[i + 1] ->
+    layer_sizes[i]`. The first is trained on `x`; each next one on the
+    **clean** hidden codes of the one below (`encode`, no corruption).
+    Corruption acts only on the input of the autoencoder being trained.
+
+    Args:
+        x: float array `(n, layer_sizes[0])`.
+        layer_sizes: Sizes `[input, hidden_1, ..., hidden_k]`.
+        corruption_rate: Masking fraction for every autoencoder.
+        epochs: Epochs per autoencoder.
+        batch_size: Mini-batch size.
+        optimizer: Callable returning a fresh Keras optimiser per layer.
+        loss: Loss class (or callable returning a loss).
+        tied: Whether decoders are tied to the encoders.
+        init: Initialisation, see `DenoisingAutoencoder`.
+        shuffle: Shuffle every epoch (the toolbox does; the Theano tutorial
+            does not).
+        seed: Optional integer; autoencoder `i` gets `seed + i`.
+        verbose: Keras `fit` verbosity.
+        steps_per_execution: Keras `compile` option; it changes speed only.
+
+    Returns:
+        `(autoencoders, losses)`: the trained `DenoisingAutoencoder`s and, for
+        each, the list of per-epoch mean training losses.
+    """
+    sizes = _check_sizes(layer_sizes, "pretrain_stack")
+    check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
+    autoencoders, losses = [], []
+    codes = x
+    for i, (n_in, n_hidden) in enumerate(zip(sizes[:-1], sizes[1:])):
+        dae = DenoisingAutoencoder(
+            n_in,
+            n_hidden,
+            corruption_rate=corruption_rate,
+            tied=tied,
+            init=init,
+            seed=None if seed is None else seed + i,
+            name=f"autoencoder_{i + 1}",
+        )
+        dae.compile(
+            optimizer=optimizer(),
+            loss=loss(),
+            steps_per_execution=steps_per_execution,
+        )
+        history = dae.fit(
+            codes,
+            codes,
+            batch_size=batch_size,
+            epochs=epochs,
+            shuffle=shuffle,
+            verbose=verbose,
+        )
+        autoencoders.append(dae)
+        losses.append([float(v) for v in history.history["loss"]])
+        if i + 1 < len(sizes) - 1:
+            codes = dae.encode(codes)
+    return autoencoders, losses
+
+
+def build_classifier(
+    layer_sizes,
+    n_classes=10,
+    pretrained=None,
+    hidden_activation="sigmoid",
+    output_activation="sigmoid",
+    init="toolbox",
+    dropout=0.0,
+    dropout_style="toolbox",
+    seed=None,
+):
+    """A feed-forward classifier, optionally initialised from pretraining.
+
+    The network is `layer_sizes[0] -> ... -> layer_sizes[-1] -> n_classes`.
+    All layers are first drawn with `init` (as DeepLearnToolbox's `nnsetup`
+    does), then hidden layer `i` takes the encoder weights of
+    `pretrained[i]`, if given. Corruption plays no part here.
+
+    Args:
+        layer_sizes: `[input, hidden_1, ..., hidden_k]`.
+        n_classes: Number of output units.
+        pretrained: Optional list of `DenoisingAutoencoder`s (as returned by
+            `pretrain_stack`) whose encoders initialise the hidden layers.
+        hidden_activation: Activation of the hidden layers.
+        output_activation: Activation of the outputs (the toolbox uses
+            `"sigmoid"` with the ½·SSE cost).
+        init: Initialisation, see `DenoisingAutoencoder`.
+        dropout: Dropout rate on every hidden layer's output during training.
+        dropout_style: `"toolbox"` (`UnscaledDropout`: unscaled in training,
+            ×(1 - rate) at test) or `"keras"` (`keras.layers.Dropout`:
+            ×1/(1 - rate) in training, identity at test).
+        seed: Optional integer seed for initialisation and dropout.
+
+    Returns:
+        An uncompiled, built `keras.Sequential`.
+    """
+    owner = "build_classifier"
+    sizes = _check_sizes(layer_sizes, owner)
+    n_classes = check_positive_int(n_classes, "n_classes", owner)
+    check_choice(init, "init", INITS, owner)
+    dropout = check_rate(dropout, "dropout", owner)
+    check_choice(dropout_style, "dropout_style", ("toolbox", "keras"), owner)
+    if pretrained is not None:
+        if len(pretrained) > len(sizes) - 1:
+            raise ValueError(
+                f"{owner}: Argument `pretrained` holds {len(pretrained)} "
+                f"autoencoders but layer_sizes={sizes} has only "
+                f"{len(sizes) - 1} hidden layers."
+            )
+        for i, dae in enumerate(pretrained):
+            if (dae.input_dim, dae.hidden_units) != (sizes[i], sizes[i + 1]):
+                raise ValueError(
+                    f"{owner}: pretrained[{i}] maps {dae.input_dim} -> "
+                    f"{dae.hidden_units}, expected {sizes[i]} -> {sizes[i + 1]}."
+                )
+
+    def sub_seed(offset):
+        return None if seed is None else seed * 100 + offset
+
+    layers = [keras.Input((sizes[0],))]
+    for i, units in enumerate(sizes[1:]):
+        layers.append(
+            make_dense(units, sizes[i], hidden_activation, init, sub_seed(2 * i), f"hidden_{i + 1}")
+        )
+        if dropout > 0:
+            if dropout_style == "toolbox":
+                layers.append(UnscaledDropout(dropout, seed=sub_seed(2 * i + 1), name=f"dropout_{i + 1}"))
+            else:
+                layers.append(keras.layers.Dropout(dropout, seed=sub_seed(2 * i + 1), name=f"dropout_{i + 1}"))
+    layers.append(make_dense(n_classes, sizes[-1], output_activation, init, sub_seed(99), "output"))
+    model = keras.Sequential(layers, name="classifier")
+    for i, dae in enumerate(pretrained or []):
+        model.get_layer(f"hidden_{i + 1}").set_weights(dae.encoder.get_weights())
+    return model
