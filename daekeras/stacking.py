@@ -48,8 +48,8 @@ def pretrain_stack(
 ):
     """Greedy layer-wise (denoising) autoencoder pretraining.
 
-    Autoencoder `i` maps `layer_sizes[i] -> layer_sizes[i + 1] ->
-    layer_sizes[i]`. The first is trained on `x`; each next one on the
+    Autoencoder `i` maps `layer_sizes[i]` units to `layer_sizes[i + 1]`
+    hidden units and back. The first is trained on `x`; each next one on the
     **clean** hidden codes of the one below (`encode`, no corruption).
     Corruption acts only on the input of the autoencoder being trained.
 
