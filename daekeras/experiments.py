@@ -1,0 +1,343 @@
+"""The book's experiments as functions, so that they run outside the book too.
+
+- `toolbox_run`: DeepLearnToolbox's stacked (denoising) autoencoder
+  784-100-100-10 on MNIST (Experiment 1), also without pretraining and with
+  dropout fine-tuning (the dropout comparison).
+- `theano_run`: the Theano `dA` tutorial, a 784-500 tied-weight denoising
+  autoencoder (Experiment 2).
+
+Each function seeds everything from its `seed` and returns a JSON-ready dict;
+`python -m daekeras` wraps them in a command line.
+"""
+
+import functools
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from daekeras._validation import check_positive_int
+from daekeras._validation import check_rate
+from daekeras.data import load_mnist
+from daekeras.data import to_unit_vectors
+from daekeras.filters import filter_summary
+from daekeras.losses import HalfSumSquaredError
+from daekeras.losses import SummedBinaryCrossentropy
+from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+from daekeras.runtime import devices
+from daekeras.runtime import set_seed
+from daekeras.stacking import build_classifier
+from daekeras.stacking import pretrain_stack
+from daekeras.stacking import toolbox_sgd
+
+#: Keras `steps_per_execution` used by the experiments. It runs several
+#: mini-batch steps per call into the backend; the updates are the same.
+STEPS_PER_EXECUTION = 50
+
+#: The published single runs of Experiment 1 (test error).
+TOOLBOX_PUBLISHED = {0.0: 0.0933, 0.5: 0.0826}
+
+#: The conditions of the dropout comparison: pretraining masking (None: no
+#: pretraining) and dropout rate on the hidden layers during fine-tuning.
+DROPOUT_CONDITIONS = {
+    "random": {"pretrain": False, "masking": 0.0, "dropout": 0.0},
+    "ae": {"pretrain": True, "masking": 0.0, "dropout": 0.0},
+    "dae": {"pretrain": True, "masking": 0.5, "dropout": 0.0},
+    "dropout": {"pretrain": False, "masking": 0.0, "dropout": 0.5},
+    "dae+dropout": {"pretrain": True, "masking": 0.5, "dropout": 0.5},
+}
+
+
+@functools.lru_cache(maxsize=1)
+def mnist_vectors():
+    """MNIST as read-only float32 rows in [0, 1] and uint8 labels.
+
+    Returns:
+        `(x_train, y_train, x_test, y_test)` with shapes `(60000, 784)`,
+        `(60000,)`, `(10000, 784)`, `(10000,)`.
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    arrays = (to_unit_vectors(x_train), y_train, to_unit_vectors(x_test), y_test)
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def one_hot(labels, n_classes=10):
+    """One-hot float32 rows for integer `labels`."""
+    labels = np.asarray(labels)
+    out = np.zeros((len(labels), n_classes), dtype="float32")
+    out[np.arange(len(labels)), labels] = 1.0
+    return out
+
+
+class EpochCostLogger(keras.callbacks.Callback):
+    """Print `Training epoch N, cost C` after each epoch, as the Theano tutorial."""
+
+    def __init__(self, stream=None, prefix=""):
+        super().__init__()
+        self.stream = stream
+        self.prefix = prefix
+
+    def on_epoch_end(self, epoch, logs=None):
+        stream = self.stream or sys.stdout
+        print(f"{self.prefix}Training epoch {epoch}, cost {logs['loss']:.6f}", file=stream, flush=True)
+
+
+def _subset(x, n, name):
+    if n is None:
+        return x
+    n = check_positive_int(n, name)
+    if n > len(x):
+        raise ValueError(f"Argument `{name}` must be at most {len(x)}. Received: {name}={n}")
+    return x[:n]
+
+
+def toolbox_run(
+    seed=0,
+    masking=0.0,
+    pretrain=True,
+    dropout=0.0,
+    pretrain_epochs=1,
+    finetune_epochs=1,
+    n_train=None,
+    layer_sizes=(784, 100, 100),
+    batch_size=100,
+    learning_rate=1.0,
+    momentum=0.5,
+    verbose=0,
+    return_models=False,
+):
+    """Experiment 1: DeepLearnToolbox's stacked denoising autoencoder.
+
+    Faithful to `saesetup([784 100 100])` and `nnsetup([784 100 100 10])`
+    with the toolbox defaults: untied sigmoid autoencoders, weights and biases
+    uniform in ±4·sqrt(6/(fan_in+fan_out)), cost ½·Σe² averaged over the
+    batch, SGD with learning rate 1 and momentum 0.5, batch 100, a fresh
+    shuffle every epoch, masking on each autoencoder's input during its
+    pretraining only; then fine-tuning of the sigmoid classifier on one-hot
+    targets with the same cost and optimiser.
+
+    Args:
+        seed: Integer seed of the whole run.
+        masking: Masking fraction during pretraining (`inputZeroMaskedFraction`).
+        pretrain: Whether to pretrain; `False` fine-tunes from random weights.
+        dropout: Dropout rate on the hidden layers during fine-tuning
+            (toolbox style: unscaled in training, ×(1 − rate) at test).
+        pretrain_epochs: Epochs per autoencoder.
+        finetune_epochs: Epochs of fine-tuning.
+        n_train: Optional number of training images (first `n_train`).
+        layer_sizes: Sizes of the input and hidden layers.
+        batch_size: Mini-batch size.
+        learning_rate: SGD learning rate.
+        momentum: SGD momentum.
+        verbose: Keras verbosity.
+        return_models: Also return the models under `"models"` (not JSON).
+
+    Returns:
+        A dict with `seed`, the settings, `test_error`, `pretrain_losses`,
+        `finetune_losses`, `predicted_counts` (test predictions per class),
+        `never_predicted` (classes no test image was assigned to) and
+        `seconds`.
+    """
+    masking = check_rate(masking, "masking", "toolbox_run")
+    dropout = check_rate(dropout, "dropout", "toolbox_run")
+    start = time.perf_counter()
+    set_seed(seed)
+    x_train, y_train, x_test, y_test = mnist_vectors()
+    x_train = _subset(x_train, n_train, "n_train")
+    y_train = y_train[: len(x_train)]
+
+    autoencoders, pretrain_losses = None, []
+    if pretrain:
+        autoencoders, pretrain_losses = pretrain_stack(
+            x_train,
+            layer_sizes,
+            corruption_rate=masking,
+            epochs=pretrain_epochs,
+            batch_size=batch_size,
+            optimizer=lambda: toolbox_sgd(learning_rate, momentum),
+            loss=HalfSumSquaredError,
+            tied=False,
+            init="toolbox",
+            shuffle=True,
+            seed=seed,
+            verbose=verbose,
+            steps_per_execution=STEPS_PER_EXECUTION,
+        )
+    classifier = build_classifier(
+        layer_sizes,
+        10,
+        pretrained=autoencoders,
+        init="toolbox",
+        dropout=dropout,
+        dropout_style="toolbox",
+        seed=seed,
+    )
+    classifier.compile(
+        optimizer=toolbox_sgd(learning_rate, momentum),
+        loss=HalfSumSquaredError(),
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+    history = classifier.fit(
+        x_train,
+        one_hot(y_train),
+        batch_size=batch_size,
+        epochs=finetune_epochs,
+        shuffle=True,
+        verbose=verbose,
+    )
+    outputs = classifier.predict(x_test, batch_size=1000, verbose=0)
+    predicted = outputs.argmax(axis=1)
+    counts = np.bincount(predicted, minlength=10)
+    result = {
+        "seed": int(seed),
+        "masking": masking if pretrain else None,
+        "pretrain": bool(pretrain),
+        "dropout": dropout,
+        "pretrain_epochs": pretrain_epochs if pretrain else 0,
+        "finetune_epochs": finetune_epochs,
+        "n_train": len(x_train),
+        "test_error": float(np.mean(predicted != y_test)),
+        "pretrain_losses": pretrain_losses,
+        "finetune_losses": [float(v) for v in history.history["loss"]],
+        "predicted_counts": counts.tolist(),
+        "never_predicted": [int(c) for c in np.flatnonzero(counts == 0)],
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+    if return_models:
+        result["models"] = {"autoencoders": autoencoders, "classifier": classifier}
+    return result
+
+
+def theano_run(
+    seed=0,
+    corruption=0.3,
+    epochs=15,
+    n_train=50000,
+    batch_size=20,
+    learning_rate=0.1,
+    hidden_units=500,
+    verbose=0,
+    log=None,
+    return_model=False,
+):
+    """Experiment 2: the Theano `dA` tutorial (`test_dA`).
+
+    A 784-500 autoencoder with tied weights, sigmoid units, W uniform in
+    ±4·sqrt(6/(784+500)) and zero biases, cost = cross-entropy summed over the
+    pixels and averaged over the batch, plain SGD (learning rate 0.1), batch
+    20, 15 epochs over the first 50,000 training images in order (no
+    shuffling); each pixel is zeroed with probability `corruption`.
+
+    Args:
+        seed: Integer seed of the run.
+        corruption: Masking fraction (`corruption_level`).
+        epochs: Training epochs.
+        n_train: Number of training images (the first `n_train`).
+        batch_size: Mini-batch size.
+        learning_rate: SGD learning rate.
+        hidden_units: Number of hidden units.
+        verbose: Keras verbosity.
+        log: Optional text stream for the tutorial's per-epoch lines
+            (`Training epoch N, cost C`).
+        return_model: Also return the trained model under `"model"`.
+
+    Returns:
+        A dict with `seed`, the settings, `costs` (mean cost of every epoch),
+        `filters` (summary statistics of the filters, see
+        `daekeras.filters.filter_summary`) and `seconds`.
+    """
+    corruption = check_rate(corruption, "corruption", "theano_run")
+    start = time.perf_counter()
+    set_seed(seed)
+    x_train = _subset(mnist_vectors()[0], n_train, "n_train")
+    dae = DenoisingAutoencoder(
+        x_train.shape[1],
+        hidden_units,
+        corruption_rate=corruption,
+        tied=True,
+        init="theano",
+        seed=seed,
+        name="dA",
+    )
+    dae.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss=SummedBinaryCrossentropy(),
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+    callbacks = [EpochCostLogger(log)] if log is not None else []
+    history = dae.fit(
+        x_train,
+        x_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        shuffle=False,
+        verbose=verbose,
+        callbacks=callbacks,
+    )
+    kernel = keras.ops.convert_to_numpy(dae.encoder.kernel)
+    result = {
+        "seed": int(seed),
+        "corruption": corruption,
+        "epochs": epochs,
+        "n_train": len(x_train),
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "costs": [float(v) for v in history.history["loss"]],
+        "filters": filter_summary(kernel),
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+    if return_model:
+        result["model"] = dae
+    return result
+
+
+def environment():
+    """Versions and devices, for the provenance of a results file."""
+    import platform
+
+    env = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "devices": devices(),
+    }
+    if env["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        env["tensorflow"] = tf.__version__
+    return env
+
+
+def write_json_atomic(obj, path):
+    """Write `obj` as JSON to `path` without ever leaving a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=1)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_results(path):
+    """Read a results file written by `python -m daekeras ... --out PATH`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"load_results: no results file at {str(path)!r}. Regenerate it "
+            "with the command in the chapter (python -m daekeras ... --out PATH)."
+        )
+    with open(path) as f:
+        return json.load(f)
