@@ -8,12 +8,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JB := $(VENV)/bin/jupyter-book
 
-# Quiet TensorFlow's C++ logging, keep every run off the network, draw
-# figures without a display.
+# Quiet TensorFlow's C++ logging and keep every run off the network. No
+# MPLBACKEND here: the notebooks need the inline backend for glued figures.
 export TF_CPP_MIN_LOG_LEVEL := 3
 export DAEKERAS_OFFLINE := 1
 export KERAS_BACKEND := tensorflow
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: setup book test test-unit test-notebooks test-book benchmark clean
