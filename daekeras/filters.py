@@ -4,6 +4,9 @@ The Theano tutorial shows that masking corruption turns noise-like first-layer
 filters into strokes and blobs; these statistics turn that picture into numbers.
 """
 
+import math
+import numbers
+
 import numpy as np
 
 from daekeras._validation import check_rank
@@ -90,3 +93,71 @@ def filter_summary(kernel, img_shape=(28, 28)):
             "q3": float(q3),
         }
     return out
+
+
+def _is_real(value):
+    """Whether `value` is a finite real number (not a bool)."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, numbers.Real)
+        and math.isfinite(float(value))
+    )
+
+
+def energy_localisation(kernel, img_shape=(28, 28), radius=3.0, noise_variance=0.0):
+    """Share of each filter's learned energy within `radius` of its centre.
+
+    The energy a filter holds above a noise floor, `e = max(w² - noise_variance, 0)`
+    per pixel, is what training added to the initial noise. The function
+    returns, for each filter, the share of `Σe` that lies within `radius`
+    pixels of the centroid of `e`. A filter whose learned part is one compact
+    stroke or blob scores close to 1; a filter that is still noise, or whose
+    learned part is spread over the image (or split into distant pieces),
+    scores close to the area of the disk over the area of the image (about
+    0.04 for `radius=3` on 28×28). A filter with no energy above the floor
+    scores 0.
+
+    Pass the variance of the initial weights as `noise_variance` (for weights
+    uniform in ±a it is a²/3), so that the initial noise does not count as
+    learned energy.
+
+    Args:
+        kernel: Encoder kernel of shape `(height * width, units)`.
+        img_shape: `(height, width)` of one filter.
+        radius: Positive float, the radius of the disk in pixels.
+        noise_variance: Non-negative float, the per-pixel energy of the noise
+            floor that is removed first. Defaults to `0.0`.
+
+    Returns:
+        float array of shape `(units,)`, values in [0, 1].
+
+    Example:
+
+    >>> rows, cols = np.mgrid[:28, :28]
+    >>> spot = np.exp(-((rows - 9) ** 2 + (cols - 15) ** 2) / 2.0).reshape(784, 1)
+    >>> bool(energy_localisation(spot, radius=3)[0] > 0.99)
+    True
+    >>> noise = np.random.default_rng(0).uniform(-1, 1, size=(784, 100))
+    >>> bool(energy_localisation(noise, radius=3, noise_variance=1 / 3).mean() < 0.1)
+    True
+    """
+    if not _is_real(radius) or radius <= 0:
+        raise ValueError(
+            "energy_localisation: Argument `radius` must be a positive number. "
+            f"Received: radius={radius!r}"
+        )
+    if not _is_real(noise_variance) or noise_variance < 0:
+        raise ValueError(
+            "energy_localisation: Argument `noise_variance` must be a non-negative "
+            f"number. Received: noise_variance={noise_variance!r}"
+        )
+    f = _filters(kernel, img_shape)
+    excess = np.clip(f * f - float(noise_variance), 0.0, None)
+    total = excess.sum(axis=(1, 2))
+    rows, cols = np.mgrid[: img_shape[0], : img_shape[1]]
+    safe = np.where(total > 0, total, 1.0)
+    centre_r = (excess * rows).sum(axis=(1, 2)) / safe
+    centre_c = (excess * cols).sum(axis=(1, 2)) / safe
+    dist2 = (rows[None] - centre_r[:, None, None]) ** 2 + (cols[None] - centre_c[:, None, None]) ** 2
+    inside = (excess * (dist2 <= float(radius) ** 2)).sum(axis=(1, 2))
+    return np.where(total > 0, inside / safe, 0.0)

@@ -32,27 +32,27 @@ __all__ = [
 
 # Pairwise work is done in blocks of about this many (query, reference) pairs,
 # which bounds the memory of the temporary arrays.
-_BLOCK_PAIRS = 1 << 21
+_BLOCK_PAIRS = 1 << 20
 
 
 def _check_positive_real(value, name, owner):
-    value = check_real(value, name, owner)
-    if value <= 0:
+    checked = check_real(value, name, owner)
+    if checked <= 0:
         raise ValueError(
             f"{owner}: Argument `{name}` must be a positive real number. "
             f"Received: {name}={value!r}"
         )
-    return value
+    return checked
 
 
 def _check_non_negative_real(value, name, owner):
-    value = check_real(value, name, owner)
-    if value < 0:
+    checked = check_real(value, name, owner)
+    if checked < 0:
         raise ValueError(
             f"{owner}: Argument `{name}` must be a non-negative real number. "
             f"Received: {name}={value!r}"
         )
-    return value
+    return checked
 
 
 def _as_matrix(x, name, owner, columns=None):
@@ -101,7 +101,15 @@ class Circle:
     def __init__(self, radius=1.0, center=(0.0, 0.0)):
         owner = type(self).__name__
         self.radius = _check_positive_real(radius, "radius", owner)
-        self.center = _as_matrix([center], "center", owner, columns=2)[0]
+        try:
+            self.center = np.asarray(center, dtype="float64")
+        except (TypeError, ValueError):
+            self.center = np.full(0, np.nan)
+        if self.center.shape != (2,) or not np.all(np.isfinite(self.center)):
+            raise ValueError(
+                f"{owner}: Argument `center` must be a pair of finite floats. "
+                f"Received: center={center!r}"
+            )
 
     @property
     def length(self):
@@ -147,43 +155,40 @@ class Circle:
 
 
 class Spiral:
-    """An Archimedean spiral, `r = gap·θ / (2·pi)` for θ in a range of angles.
+    """An Archimedean spiral, `r = inner_radius + gap·t / (2·pi)` at angle `t`.
 
-    Consecutive arms lie `gap` apart. The curve starts at radius
-    `inner_radius` and winds `turns` times counter-clockwise around the
-    origin. It is represented by a polyline of `resolution` segments per turn;
-    `distance` is the exact distance to that polyline, which differs from the
-    distance to the smooth spiral by less than the polyline's sagitta (about
-    `1e-6` with the defaults).
+    The curve starts at `(inner_radius, 0)` and winds `turns` times
+    counter-clockwise around the origin (`t` runs from 0 to `2·pi·turns`), so
+    that consecutive arms lie `gap` apart. It is represented by a polyline of
+    `resolution` segments per turn; `distance` is the exact distance to that
+    polyline, which differs from the distance to the smooth spiral by less
+    than the polyline's sagitta (below `1e-5` with the defaults).
 
     Args:
-        turns: Positive float, the number of turns. Defaults to `2.0`.
+        turns: Positive float, the number of turns. Defaults to `1.25`.
         gap: Positive float, the distance between consecutive arms.
-            Defaults to `0.7`.
+            Defaults to `1.0`.
         inner_radius: Positive float, the radius where the curve starts.
-            Defaults to `0.35`.
+            Defaults to `0.5`.
         resolution: Positive integer, polyline segments per turn. Defaults
             to `2048`.
 
     Example:
 
     >>> spiral = Spiral(turns=1.0, gap=1.0, inner_radius=0.5)
-    >>> round(float(spiral.distance([[0.5, 0.0]])[0]), 6)
-    0.0
+    >>> spiral.distance([[0.5, 0.0], [1.5, 0.0], [0.0, 0.0]]).round(6).tolist()
+    [0.0, 0.0, 0.5]
     """
 
-    def __init__(self, turns=2.0, gap=0.7, inner_radius=0.35, resolution=2048):
+    def __init__(self, turns=1.25, gap=1.0, inner_radius=0.5, resolution=2048):
         owner = type(self).__name__
         self.turns = _check_positive_real(turns, "turns", owner)
         self.gap = _check_positive_real(gap, "gap", owner)
         self.inner_radius = _check_positive_real(inner_radius, "inner_radius", owner)
         self.resolution = check_positive_int(resolution, "resolution", owner)
-        theta_start = 2.0 * math.pi * self.inner_radius / self.gap
         segments = max(1, int(math.ceil(self.turns * self.resolution)))
-        theta = np.linspace(
-            theta_start, theta_start + 2.0 * math.pi * self.turns, segments + 1
-        )
-        self.vertices = self.point(theta)
+        t = np.linspace(0.0, 2.0 * math.pi * self.turns, segments + 1)
+        self.vertices = self.point(t)
         steps = np.linalg.norm(np.diff(self.vertices, axis=0), axis=1)
         self._cumulative = np.concatenate([[0.0], np.cumsum(steps)])
 
@@ -197,11 +202,19 @@ class Spiral:
         """The length of the curve (of its polyline)."""
         return float(self._cumulative[-1])
 
-    def point(self, theta):
-        """The points of the spiral at polar angles `theta`, shape `(m, 2)`."""
-        theta = np.asarray(theta, dtype="float64")
-        radius = self.gap * theta / (2.0 * math.pi)
-        return np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=-1)
+    def point(self, t):
+        """The points of the spiral at angles `t` (radians from the start).
+
+        Args:
+            t: Array of angles; `0` is the start of the curve and
+                `2·pi·turns` its end (values outside extend the spiral).
+
+        Returns:
+            float64 array of shape `t.shape + (2,)`.
+        """
+        t = np.asarray(t, dtype="float64")
+        radius = self.inner_radius + self.gap * t / (2.0 * math.pi)
+        return np.stack([radius * np.cos(t), radius * np.sin(t)], axis=-1)
 
     def sample(self, n, noise=0.0, seed=None):
         """`n` points spread uniformly along the length of the spiral.
@@ -358,8 +371,10 @@ def _check_density_args(x, data, sigma, batch_size, owner):
 def nearest_neighbor_distance(queries, reference, batch_size=None, return_index=False):
     """The Euclidean distance of each query to its nearest reference row.
 
-    Computed in blocks of queries with `‖q − r‖² = ‖q‖² − 2·q·r + ‖r‖²`
-    (float32 for speed; negative round-off is clipped to zero).
+    The nearest row is found in blocks of queries with
+    `‖q − r‖² = ‖q‖² − 2·q·r + ‖r‖²` in float32, for speed; the distance to
+    it is then recomputed directly in float64, so that it carries no
+    cancellation error (a query that is a reference row has distance 0).
 
     Args:
         queries: Array of shape `(m, d)`.
@@ -396,17 +411,13 @@ def nearest_neighbor_distance(queries, reference, batch_size=None, return_index=
     if batch_size is None:
         batch_size = max(1, _BLOCK_PAIRS // len(reference))
     batch_size = check_positive_int(batch_size, "batch_size", owner)
-    reference = reference.astype("float32")
-    queries = queries.astype("float32")
-    distances = np.empty(len(queries))
+    reference32 = reference.astype("float32")
+    queries32 = queries.astype("float32")
     indices = np.empty(len(queries), dtype="int64")
     for i in range(0, len(queries), batch_size):
-        d2 = _squared_distances(queries[i : i + batch_size], reference)
-        nearest = np.argmin(d2, axis=1)
-        indices[i : i + batch_size] = nearest
-        distances[i : i + batch_size] = np.sqrt(
-            d2[np.arange(len(nearest)), nearest].astype("float64")
-        )
+        d2 = _squared_distances(queries32[i : i + batch_size], reference32)
+        indices[i : i + batch_size] = np.argmin(d2, axis=1)
+    distances = np.linalg.norm(queries - reference[indices], axis=1)
     if return_index:
         return distances, indices
     return distances

@@ -5,15 +5,16 @@ import numpy as np
 from daekeras._validation import check_rank
 
 
-def _as_pair(value, name):
+def _as_pair(value, name, minimum):
     try:
         pair = tuple(int(v) for v in value)
-    except TypeError:
+    except (TypeError, ValueError):
         pair = ()
-    if len(pair) != 2 or min(pair) < 0:
+    if len(pair) != 2 or min(pair) < minimum:
+        kind = "positive" if minimum > 0 else "non-negative"
         raise ValueError(
             f"tile_raster_images: Argument `{name}` must be a pair of "
-            f"non-negative integers. Received: {name}={value!r}"
+            f"{kind} integers. Received: {name}={value!r}"
         )
     return pair
 
@@ -45,9 +46,9 @@ def tile_raster_images(
     """
     X = np.asarray(X, dtype="float64")
     check_rank(X.shape, 2, "X", "tile_raster_images")
-    img_shape = _as_pair(img_shape, "img_shape")
-    tile_shape = _as_pair(tile_shape, "tile_shape")
-    tile_spacing = _as_pair(tile_spacing, "tile_spacing")
+    img_shape = _as_pair(img_shape, "img_shape", 1)
+    tile_shape = _as_pair(tile_shape, "tile_shape", 1)
+    tile_spacing = _as_pair(tile_spacing, "tile_spacing", 0)
     h, w = img_shape
     if X.shape[1] != h * w:
         raise ValueError(

@@ -150,6 +150,14 @@ def build_classifier(
     dropout = check_rate(dropout, "dropout", owner)
     check_choice(dropout_style, "dropout_style", ("toolbox", "keras"), owner)
     if pretrained is not None:
+        if not isinstance(pretrained, (list, tuple)) or not all(
+            isinstance(dae, DenoisingAutoencoder) for dae in pretrained
+        ):
+            raise TypeError(
+                f"{owner}: Argument `pretrained` must be a list of "
+                "DenoisingAutoencoder (as returned by pretrain_stack). "
+                f"Received: pretrained={pretrained!r}"
+            )
         if len(pretrained) > len(sizes) - 1:
             raise ValueError(
                 f"{owner}: Argument `pretrained` holds {len(pretrained)} "
@@ -181,3 +189,76 @@ def build_classifier(
     for i, dae in enumerate(pretrained or []):
         model.get_layer(f"hidden_{i + 1}").set_weights(dae.encoder.get_weights())
     return model
+
+
+def to_keras_dropout(model):
+    """The `keras.layers.Dropout` twin of a classifier with toolbox dropout.
+
+    Toolbox-style dropout (`UnscaledDropout`) leaves the surviving units
+    unchanged in training and multiplies every unit by `1 - rate` at
+    inference; `keras.layers.Dropout` multiplies the survivors by
+    `1 / (1 - rate)` in training and does nothing at inference. At inference
+    the factor `1 - rate` can be moved into the next `Dense` layer: its input
+    is `(1 - rate)·h`, so `((1 - rate)·h) W + b = h ((1 - rate)·W) + b`. This
+    returns a copy of `model` in which every `UnscaledDropout` is replaced by
+    a `keras.layers.Dropout` of the same rate and seed and the kernel of the
+    `Dense` layer that follows it is multiplied by `1 - rate` (biases are
+    unchanged). The copy computes the same function at inference; in
+    training it does not train the same way (its next layer sees the
+    survivors multiplied by `1 / (1 - rate)`). `model` is left unchanged.
+
+    Args:
+        model: A built `keras.Sequential`, such as the one `build_classifier`
+            returns with `dropout_style="toolbox"`. Each `UnscaledDropout`
+            must be followed directly by a `Dense` layer.
+
+    Returns:
+        A new, uncompiled `keras.Sequential` with the same layer names.
+
+    Example:
+
+    >>> import numpy as np
+    >>> toolbox = build_classifier([4, 3], 2, dropout=0.5, seed=0)
+    >>> twin = to_keras_dropout(toolbox)
+    >>> x = np.random.default_rng(0).uniform(size=(5, 4)).astype("float32")
+    >>> bool(np.allclose(toolbox.predict(x, verbose=0), twin.predict(x, verbose=0)))
+    True
+    """
+    owner = "to_keras_dropout"
+    if not isinstance(model, keras.Sequential):
+        raise TypeError(
+            f"{owner}: Argument `model` must be a keras.Sequential. "
+            f"Received: model of type {type(model).__name__}"
+        )
+    if not model.built:
+        raise ValueError(f"{owner}: Argument `model` must be built (call it or give it an Input).")
+    layers = [keras.Input(model.input_shape[1:])]
+    scales = {}
+    pending = None
+    for layer in model.layers:
+        if isinstance(layer, UnscaledDropout):
+            layers.append(keras.layers.Dropout(layer.rate, seed=layer.seed, name=layer.name))
+            pending = (1.0 if pending is None else pending) * (1.0 - layer.rate)
+            continue
+        if pending is not None:
+            if not isinstance(layer, keras.layers.Dense):
+                raise ValueError(
+                    f"{owner}: every UnscaledDropout must be followed by a Dense "
+                    f"layer, whose kernel absorbs the factor 1 - rate. Received: "
+                    f"layer {layer.name!r} of type {type(layer).__name__}"
+                )
+            scales[layer.name] = pending
+            pending = None
+        layers.append(layer.__class__.from_config(layer.get_config()))
+    if pending is not None:
+        raise ValueError(
+            f"{owner}: the last layer of `model` is an UnscaledDropout; there is "
+            "no Dense layer after it to absorb the factor 1 - rate."
+        )
+    twin = keras.Sequential(layers, name=model.name)
+    for layer, copy in zip(model.layers, twin.layers):
+        weights = layer.get_weights()
+        if layer.name in scales:
+            weights[0] = weights[0] * weights[0].dtype.type(scales[layer.name])
+        copy.set_weights(weights)
+    return twin

@@ -43,7 +43,7 @@ class DenseTranspose(keras.layers.Layer):
     >>> encoder = keras.layers.Dense(3)
     >>> decoder = DenseTranspose(encoder)
     >>> x = np.ones((2, 5), "float32")
-    >>> decoder(encoder(x)).shape
+    >>> tuple(decoder(encoder(x)).shape)
     (2, 5)
     >>> [w.path for w in decoder.trainable_weights]
     ['dense_transpose/bias']

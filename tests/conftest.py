@@ -1,0 +1,60 @@
+"""Shared fixtures and settings of the daekeras test suite.
+
+The environment is set before Keras is imported anywhere: TensorFlow's C++
+logging is silenced, `load_mnist` never downloads, matplotlib draws off-screen
+and the TensorFlow backend is used (as in the Makefile).
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("DAEKERAS_OFFLINE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+#: The repository root (the folder that holds pyproject.toml).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    # `book` marks the checks of the rendered book (`make test-book`). It is
+    # registered here as well as (ideally) in pyproject.toml, so that
+    # `--strict-markers` accepts it; tests/test_environment.py checks that
+    # pyproject.toml registers every marker the suite uses.
+    config.addinivalue_line(
+        "markers", "book: checks the rendered book in _build/html (run after `jupyter-book build`)"
+    )
+
+
+@pytest.fixture
+def rng():
+    """A NumPy generator with a fixed seed."""
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def root():
+    """The repository root."""
+    return ROOT
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test opened."""
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The vendored MNIST, loaded once per session."""
+    from daekeras import load_mnist
+
+    return load_mnist()

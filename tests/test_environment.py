@@ -1,0 +1,118 @@
+"""environment.yml, pyproject.toml and the Makefile agree with each other."""
+
+import re
+import tomllib
+
+import pytest
+import yaml
+
+
+@pytest.fixture(scope="module")
+def pyproject(root):
+    with open(root / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+@pytest.fixture(scope="module")
+def environment(root):
+    with open(root / "environment.yml") as f:
+        return yaml.safe_load(f)
+
+
+@pytest.fixture(scope="module")
+def makefile_extras(root):
+    """The extras of the `pip install ... -e ".[extras]"` line of the Makefile."""
+    text = (root / "Makefile").read_text()
+    matches = re.findall(r'pip install\b[^\n]*?-e\s+["\']?\.\[([\w,\s-]+)\]["\']?', text)
+    assert len(matches) == 1, f"expected one editable install in the Makefile, found {matches}"
+    return sorted(e.strip() for e in matches[0].split(","))
+
+
+def _version_tuple(text):
+    return tuple(int(part) for part in re.findall(r"\d+", text))
+
+
+def _satisfies(version, specifier):
+    """Whether `version` ("3.11") satisfies a simple specifier (">=3.10,<4")."""
+    ops = {
+        ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b, "==": lambda a, b: a[: len(b)] == b,
+        "!=": lambda a, b: a[: len(b)] != b, "~=": lambda a, b: a >= b and a[: len(b) - 1] == b[:-1],
+    }
+    for clause in specifier.split(","):
+        match = re.fullmatch(r"\s*(>=|<=|==|!=|~=|>|<)\s*([\d.]+)\s*", clause)
+        assert match, f"unsupported specifier clause {clause!r}"
+        op, bound = match.groups()
+        if not ops[op](_version_tuple(version), _version_tuple(bound)):
+            return False
+    return True
+
+
+def test_satisfies_helper():
+    assert _satisfies("3.11", ">=3.10")
+    assert not _satisfies("3.9", ">=3.10")
+    assert _satisfies("3.11", ">=3.10,<3.13")
+    assert not _satisfies("3.13", ">=3.10,<3.13")
+
+
+def test_environment_name_and_python(environment, pyproject):
+    assert environment["name"] == "daekeras"
+    deps = environment["dependencies"]
+    pythons = [d for d in deps if isinstance(d, str) and re.match(r"python\b", d)]
+    assert pythons == ["python=3.11"]
+    version = pythons[0].split("=", 1)[1]
+    assert _satisfies(version, pyproject["project"]["requires-python"])
+    assert "pip" in deps
+
+
+def test_environment_installs_the_project_with_the_makefile_extras(environment, makefile_extras, pyproject):
+    pip_sections = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert len(pip_sections) == 1
+    editable = [line for line in pip_sections[0] if re.match(r"-e\s+\.", line)]
+    assert len(editable) == 1, pip_sections[0]
+    match = re.fullmatch(r"-e\s+\.\[([\w,\s-]+)\]", editable[0].strip().replace('"', ""))
+    assert match, editable[0]
+    extras = sorted(e.strip() for e in match.group(1).split(","))
+    assert extras == makefile_extras == ["book", "test"]
+    assert set(extras) <= set(pyproject["project"]["optional-dependencies"])
+
+
+def _requirement(requirements, name):
+    found = [r for r in requirements if re.match(rf"{re.escape(name)}\s*(\[|[<>=!~]|$)", r)]
+    assert len(found) == 1, f"{name} in {requirements}"
+    return found[0]
+
+
+def test_jupyter_book_is_pinned_below_2(pyproject):
+    requirement = _requirement(pyproject["project"]["optional-dependencies"]["book"], "jupyter-book")
+    specifier = requirement[len("jupyter-book"):]
+    assert re.search(r"<\s*2(\.0)*\b", specifier), requirement
+    assert not _satisfies("2.0", specifier)
+    assert _satisfies("1.0.4", specifier)
+
+
+def test_installed_jupyter_book_matches_the_pin(pyproject):
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version
+
+    try:
+        installed = version("jupyter-book")
+    except PackageNotFoundError:
+        pytest.skip("jupyter-book is not installed (the `book` extra)")
+    requirement = _requirement(pyproject["project"]["optional-dependencies"]["book"], "jupyter-book")
+    installed = ".".join(re.findall(r"\d+", installed)[:3])
+    assert _satisfies(installed, requirement[len("jupyter-book"):])
+
+
+def test_test_extra_has_what_the_suite_imports(pyproject):
+    test = pyproject["project"]["optional-dependencies"]["test"]
+    for name in ("pytest", "pyyaml", "tensorflow", "nbval"):
+        _requirement(test, name)
+
+
+def test_markers_used_by_the_suite_are_registered_in_pyproject(pyproject):
+    """`--strict-markers` rejects unregistered markers; pyproject must list them."""
+    options = pyproject["tool"]["pytest"]["ini_options"]
+    assert "--strict-markers" in options["addopts"]
+    registered = {line.split(":", 1)[0].strip() for line in options["markers"]}
+    assert {"slow", "book"} <= registered

@@ -1,0 +1,177 @@
+"""Checks of the rendered book, after `jupyter-book build` (`make test-book`).
+
+Run with `pytest -m book tests`; `make test-unit` deselects them.
+"""
+
+import html
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from book_toc import ROOT
+from book_toc import TOC_FILES
+from book_toc import TOC_NOTEBOOKS
+
+pytestmark = pytest.mark.book
+
+HTML_DIR = ROOT / "_build" / "html"
+
+# TensorFlow / XLA / absl log lines that must never reach a page.
+LOG_NOISE_ANYWHERE = [
+    r"absl::",
+    r"cudart_stub",
+    r"TF_ENABLE_ONEDNN_OPTS",
+    r"oneDNN custom operations",
+    r"cpu_feature_guard",
+    r"(?m)^[IWEF]\d{4} \d\d:\d\d:\d\d",
+    r"(?m)^[IWEF]0000 ",
+    r"All log messages before absl",
+    r"Unable to register cu(DNN|FFT|BLAS) factory",
+]
+# In cell outputs even a mention is noise.
+LOG_NOISE_IN_OUTPUTS = [r"(?i)cuda", r"oneDNN", r"(?m)^[IWE]\d{4} ", r"tensorflow/core/"]
+UNRESOLVED = [
+    r"\{glue(:\w+)?\}",
+    r"\{numref\}",
+    r"\{ref\}",
+    r"\{doc\}",
+    r"\{cite(:\w+)?\}",
+    r"glue:(text|figure|any|math|md)",
+]
+
+
+class _Page(HTMLParser):
+    """Visible text, cell-output text, image count and unresolved references."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text, self.outputs = [], []
+        self.images = 0
+        self.unresolved_refs = []
+        self._skip = 0
+        self._stack = []  # (tag, is_output, is_link)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "img":
+            self.images += 1
+            return
+        if tag in ("br", "hr", "meta", "link", "input", "source"):
+            return
+        if tag in ("script", "style"):
+            self._skip += 1
+        in_link = any(link for _, _, link in self._stack)
+        # An unresolved Sphinx cross-reference keeps its "xref" node without a link.
+        if "xref" in classes and not in_link and tag != "a":
+            self.unresolved_refs.append(" ".join(classes))
+        self._stack.append((tag, "cell_output" in classes or "output" in classes, tag == "a"))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        if any(out for _, out, _ in self._stack):
+            self.outputs.append(data)
+
+
+def _parse(path):
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _pages():
+    if not HTML_DIR.is_dir():
+        return []
+    return sorted(p for p in HTML_DIR.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+
+
+def _content_pages():
+    return [p for p in _pages() if p.name not in ("genindex.html", "search.html", "py-modindex.html")]
+
+
+def test_book_is_built():
+    assert HTML_DIR.is_dir(), f"{HTML_DIR} does not exist: run `jupyter-book build .` (make test-book) first"
+    assert (HTML_DIR / "index.html").is_file()
+    assert _content_pages()
+
+
+def test_every_toc_entry_is_rendered():
+    missing = [f for f in TOC_FILES if not (HTML_DIR / f"{f}.html").is_file()]
+    assert missing == [], f"no rendered page for {missing}"
+
+
+@pytest.mark.parametrize("stem", TOC_NOTEBOOKS)
+def test_chapter_is_rendered_with_figures(stem):
+    page = HTML_DIR / f"{stem}.html"
+    assert page.is_file(), f"{page.relative_to(ROOT)} is missing"
+    parsed = _parse(page)
+    assert parsed.images >= 1, f"{page.name} shows no figure"
+    assert any(t.strip() for t in parsed.outputs), f"{page.name} shows no cell output"
+
+
+def _each_page():
+    pages = _content_pages()
+    assert HTML_DIR.is_dir(), f"{HTML_DIR} does not exist: build the book first"
+    assert pages, "no rendered pages"
+    return [(p, _parse(p)) for p in pages]
+
+
+def test_no_tensorflow_log_noise():
+    found = []
+    for path, page in _each_page():
+        text = "".join(page.text)
+        outputs = "".join(page.outputs)
+        for pattern in LOG_NOISE_ANYWHERE:
+            for match in re.finditer(pattern, text):
+                found.append(f"{path.relative_to(HTML_DIR)}: {match.group(0)!r}")
+        for pattern in LOG_NOISE_IN_OUTPUTS:
+            for match in re.finditer(pattern, outputs):
+                found.append(f"{path.relative_to(HTML_DIR)} (output): {match.group(0)!r}")
+    assert found == []
+
+
+def test_no_traceback():
+    found = [
+        str(path.relative_to(HTML_DIR))
+        for path, page in _each_page()
+        if "Traceback (most recent call last)" in "".join(page.text)
+    ]
+    assert found == []
+
+
+def test_no_unresolved_glue_or_references():
+    found = []
+    for path, page in _each_page():
+        text = html.unescape("".join(page.text))
+        for pattern in UNRESOLVED:
+            for match in re.finditer(pattern, text):
+                found.append(f"{path.relative_to(HTML_DIR)}: {match.group(0)!r}")
+        found += [f"{path.relative_to(HTML_DIR)}: unresolved <{c}>" for c in page.unresolved_refs]
+    assert found == []
+
+
+def test_page_parser_on_samples():
+    """The checks above find what they look for."""
+    page = _Page()
+    page.feed(
+        '<p>See <span class="xref std std-numref">fig-x</span> and '
+        '<a class="reference internal" href="#"><span class="std std-numref">Fig. 1</span></a> '
+        'and <a href="#"><code class="xref py py-class">keras.Model</code></a></p>'
+        '<div class="cell_output docutils container"><pre>W0000 00:00:1 cuda stuff</pre></div>'
+        '<script>var cuda = 1;</script><img src="x.png">'
+    )
+    assert page.unresolved_refs == ["xref std std-numref"]
+    assert page.images == 1
+    assert "cuda" in "".join(page.outputs) and "var cuda" not in "".join(page.text)
+    assert re.search(LOG_NOISE_IN_OUTPUTS[0], "".join(page.outputs))
