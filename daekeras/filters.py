@@ -54,7 +54,7 @@ def neighbour_correlation(kernel, img_shape=(28, 28)):
 def energy_concentration(kernel, img_shape=(28, 28), fraction=0.1):
     """Share of each filter's energy (Σw²) held by its strongest pixels.
 
-    For each filter, the pixels are ranked by |w| and the share of Σw² in the
+    For each filter, the pixels are ranked by the absolute value of w and the share of Σw² in the
     top `fraction` of them is returned. For weights uniform on a symmetric
     range (the initialisation) the top 10 % hold about 27 % of the energy;
     a filter whose energy sits on a few strokes holds much more.

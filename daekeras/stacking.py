@@ -70,7 +70,7 @@ def pretrain_stack(
         steps_per_execution: Keras `compile` option; it changes speed only.
 
     Returns:
-        `(autoencoders, losses)`: the trained `DenoisingAutoencoder`s and, for
+        `(autoencoders, losses)`: the trained autoencoders (`DenoisingAutoencoder`) and, for
         each, the list of per-epoch mean training losses.
     """
     sizes = _check_sizes(layer_sizes, "pretrain_stack")
