@@ -30,7 +30,7 @@ LOG_NOISE_ANYWHERE = [
     r"Unable to register cu(DNN|FFT|BLAS) factory",
 ]
 # In cell outputs even a mention is noise.
-LOG_NOISE_IN_OUTPUTS = [r"(?i)cuda", r"oneDNN", r"(?m)^[IWE]\d{4} ", r"tensorflow/core/"]
+LOG_NOISE_IN_OUTPUTS = [r"(?i)cuda", r"oneDNN", r"(?m)^[IWE]\d{4} ", r"tensorflow/core/", r"WARNING:tensorflow", r"triggered tf.function retracing"]
 UNRESOLVED = [
     r"\{glue(:\w+)?\}",
     r"\{numref\}",
