@@ -84,7 +84,33 @@ def _check_seed(seed, owner):
     return seed
 
 
-class Circle:
+class _Curve:
+    """A curve in the plane that can be sampled uniformly along its length."""
+
+    def sample(self, n, noise=0.0, seed=None):
+        """`n` points spread uniformly along the length of the curve.
+
+        Args:
+            n: Positive integer, the number of points.
+            noise: Non-negative float; the standard deviation of an isotropic
+                Gaussian added to each point, to make data that lie *near*
+                the curve rather than on it. Defaults to `0.0`.
+            seed: Optional non-negative integer.
+
+        Returns:
+            float32 array of shape `(n, 2)`.
+        """
+        owner = f"{type(self).__name__}.sample"
+        n = check_positive_int(n, "n", owner)
+        noise = _check_non_negative_real(noise, "noise", owner)
+        rng = np.random.default_rng(_check_seed(seed, owner))
+        points = self._on_curve(rng, n)
+        if noise > 0:
+            points = points + noise * rng.standard_normal((n, 2))
+        return points.astype("float32")
+
+
+class Circle(_Curve):
     """The circle of radius `radius` around `center`, a closed 1-D manifold.
 
     Args:
@@ -116,30 +142,11 @@ class Circle:
         """The length of the curve, `2·pi·radius`."""
         return 2.0 * math.pi * self.radius
 
-    def sample(self, n, noise=0.0, seed=None):
-        """`n` points spread uniformly along the circle.
-
-        Args:
-            n: Positive integer, the number of points.
-            noise: Non-negative float; the standard deviation of an isotropic
-                Gaussian added to each point, to make data that lie *near*
-                the curve rather than on it. Defaults to `0.0`.
-            seed: Optional non-negative integer.
-
-        Returns:
-            float32 array of shape `(n, 2)`.
-        """
-        owner = f"{type(self).__name__}.sample"
-        n = check_positive_int(n, "n", owner)
-        noise = _check_non_negative_real(noise, "noise", owner)
-        rng = np.random.default_rng(_check_seed(seed, owner))
+    def _on_curve(self, rng, n):
         angle = rng.uniform(0.0, 2.0 * math.pi, n)
-        points = self.center + self.radius * np.stack(
+        return self.center + self.radius * np.stack(
             [np.cos(angle), np.sin(angle)], axis=1
         )
-        if noise > 0:
-            points = points + noise * rng.standard_normal((n, 2))
-        return points.astype("float32")
 
     def distance(self, points):
         """The exact Euclidean distance of each point to the circle.
@@ -154,7 +161,7 @@ class Circle:
         return np.abs(np.linalg.norm(points - self.center, axis=1) - self.radius)
 
 
-class Spiral:
+class Spiral(_Curve):
     """An Archimedean spiral, `r = inner_radius + gap·t / (2·pi)` at angle `t`.
 
     The curve starts at `(inner_radius, 0)` and winds `turns` times
@@ -216,22 +223,7 @@ class Spiral:
         radius = self.inner_radius + self.gap * t / (2.0 * math.pi)
         return np.stack([radius * np.cos(t), radius * np.sin(t)], axis=-1)
 
-    def sample(self, n, noise=0.0, seed=None):
-        """`n` points spread uniformly along the length of the spiral.
-
-        Args:
-            n: Positive integer, the number of points.
-            noise: Non-negative float; the standard deviation of an isotropic
-                Gaussian added to each point. Defaults to `0.0`.
-            seed: Optional non-negative integer.
-
-        Returns:
-            float32 array of shape `(n, 2)`.
-        """
-        owner = f"{type(self).__name__}.sample"
-        n = check_positive_int(n, "n", owner)
-        noise = _check_non_negative_real(noise, "noise", owner)
-        rng = np.random.default_rng(_check_seed(seed, owner))
+    def _on_curve(self, rng, n):
         s = rng.uniform(0.0, self.length, n)
         index = np.clip(
             np.searchsorted(self._cumulative, s, side="right") - 1,
@@ -241,10 +233,7 @@ class Spiral:
         start, end = self.vertices[index], self.vertices[index + 1]
         span = self._cumulative[index + 1] - self._cumulative[index]
         fraction = ((s - self._cumulative[index]) / span)[:, None]
-        points = start + fraction * (end - start)
-        if noise > 0:
-            points = points + noise * rng.standard_normal((n, 2))
-        return points.astype("float32")
+        return start + fraction * (end - start)
 
     def distance(self, points):
         """The Euclidean distance of each point to the spiral.
