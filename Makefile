@@ -33,14 +33,14 @@ book: setup
 test: test-unit test-notebooks test-book
 
 test-unit: setup
-	$(PY) -m pytest -m "not book" tests
+	$(PY) -m pytest -p no:cacheprovider -m "not book" tests
 
 test-notebooks: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider book/
 
 test-book: setup
 	$(JB) build . -n -W --keep-going
-	$(PY) -m pytest -m book tests
+	$(PY) -m pytest -p no:cacheprovider -m book tests
 
 benchmark: setup
 	$(PY) benchmarks/run.py
