@@ -25,8 +25,17 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The execution cache is keyed on the notebooks' own source. A change to the
+# package, the stored results or the data would not re-execute them, so it
+# drops the cache: a rendered page never shows output of older code.
+CACHE_INPUTS := pyproject.toml $(shell find daekeras results data -type f -not -path '*/__pycache__/*' 2>/dev/null)
+_build/.cache-inputs: $(CACHE_INPUTS)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build
+	touch $@
+
 ## Render the book to _build/html (executes only what changed since the last build).
-book: setup
+book: setup _build/.cache-inputs
 	$(JB) build . 
 
 ## Every test: unit tests, every notebook under nbval, a strict book build.
@@ -38,7 +47,7 @@ test-unit: setup
 test-notebooks: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider book/
 
-test-book: setup
+test-book: setup _build/.cache-inputs
 	$(JB) build . -n -W --keep-going
 	$(PY) -m pytest -p no:cacheprovider -m book tests
 

@@ -63,13 +63,13 @@ def device_report(seed=None):
 
     backend = keras.backend.backend()
     lines = [
-        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}",
         f"Keras {keras.__version__} (backend: {backend})",
     ]
     if backend == "tensorflow":
         import tensorflow as tf
 
-        lines[0] += f", TensorFlow {tf.__version__}"
+        lines[1] += f", TensorFlow {tf.__version__}"
     found = devices()
     gpus = [d for d in found if "GPU" in d.upper()]
     lines.append(
