@@ -338,23 +338,30 @@ def smoothed_score(x, data, sigma, batch_size=None):
 
 
 def _check_density_args(x, data, sigma, batch_size, owner):
-    data = _as_matrix(data, "data", owner)
-    if len(data) == 0:
-        raise ValueError(
-            f"{owner}: Expected `data` with at least one row. "
-            f"Received: data with shape {data.shape}"
-        )
-    x = _as_matrix(x, "x", owner)
-    if x.shape[1] != data.shape[1]:
-        raise ValueError(
-            f"{owner}: Expected `x` and `data` with the same number of columns. "
-            f"Received: x with shape {x.shape}, data with shape {data.shape}"
-        )
+    x, data, batch_size = _check_blocks(x, data, batch_size, owner, "x", "data")
     sigma = _check_positive_real(sigma, "sigma", owner)
-    if batch_size is None:
-        batch_size = max(1, _BLOCK_PAIRS // len(data))
-    batch_size = check_positive_int(batch_size, "batch_size", owner)
     return x, data, sigma, batch_size
+
+
+def _check_blocks(queries, reference, batch_size, owner, q_name, r_name):
+    """Validate a (queries, non-empty reference) pair and a block size."""
+    reference = _as_matrix(reference, r_name, owner)
+    if len(reference) == 0:
+        raise ValueError(
+            f"{owner}: Expected `{r_name}` with at least one row. "
+            f"Received: {r_name} with shape {reference.shape}"
+        )
+    queries = _as_matrix(queries, q_name, owner)
+    if queries.shape[1] != reference.shape[1]:
+        raise ValueError(
+            f"{owner}: Expected `{q_name}` and `{r_name}` with the same number "
+            f"of columns. Received: {q_name} with shape {queries.shape}, "
+            f"{r_name} with shape {reference.shape}"
+        )
+    if batch_size is None:
+        batch_size = max(1, _BLOCK_PAIRS // len(reference))
+    batch_size = check_positive_int(batch_size, "batch_size", owner)
+    return queries, reference, batch_size
 
 
 def nearest_neighbor_distance(queries, reference, batch_size=None, return_index=False):
@@ -384,22 +391,9 @@ def nearest_neighbor_distance(queries, reference, batch_size=None, return_index=
     [1.0, 1.0]
     """
     owner = "nearest_neighbor_distance"
-    reference = _as_matrix(reference, "reference", owner)
-    if len(reference) == 0:
-        raise ValueError(
-            f"{owner}: Expected `reference` with at least one row. "
-            f"Received: reference with shape {reference.shape}"
-        )
-    queries = _as_matrix(queries, "queries", owner)
-    if queries.shape[1] != reference.shape[1]:
-        raise ValueError(
-            f"{owner}: Expected `queries` and `reference` with the same number "
-            f"of columns. Received: queries with shape {queries.shape}, "
-            f"reference with shape {reference.shape}"
-        )
-    if batch_size is None:
-        batch_size = max(1, _BLOCK_PAIRS // len(reference))
-    batch_size = check_positive_int(batch_size, "batch_size", owner)
+    queries, reference, batch_size = _check_blocks(
+        queries, reference, batch_size, owner, "queries", "reference"
+    )
     reference32 = reference.astype("float32")
     queries32 = queries.astype("float32")
     indices = np.empty(len(queries), dtype="int64")
