@@ -6,8 +6,9 @@
 - `theano_run`: the Theano `dA` tutorial, a 784-500 tied-weight denoising
   autoencoder (Experiment 2).
 
-Each function seeds everything from its `seed` and returns a JSON-ready dict;
-`python -m daekeras` wraps them in a command line.
+Each function takes one root seed, derives every random stream of the run
+from it with `daekeras.seeds` (`run_streams` lists them), and returns a
+JSON-ready dict; `python -m daekeras` wraps them in a command line.
 """
 
 import functools
@@ -31,9 +32,14 @@ from daekeras.losses import SummedBinaryCrossentropy
 from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
 from daekeras.runtime import devices
 from daekeras.runtime import set_seed
+from daekeras.seeds import check_seed
+from daekeras.seeds import component_seed
+from daekeras.seeds import derive
+from daekeras.stacking import classifier_streams
 from daekeras.stacking import build_classifier
 from daekeras.stacking import pretrain_stack
 from daekeras.stacking import toolbox_sgd
+from daekeras.training import fit_epochs
 
 #: Keras `steps_per_execution` used by the experiments. It runs several
 #: mini-batch steps per call into the backend; the updates are the same.
@@ -53,6 +59,49 @@ DROPOUT_CONDITIONS = {
     "dropout": {"pretrain": False, "masking": 0.0, "dropout": 0.5},
     "dae+dropout": {"pretrain": True, "masking": 0.5, "dropout": 0.5},
 }
+
+
+def run_streams(experiment, seed, layer_sizes=(784, 100, 100), pretrain=True, dropout=0.0):
+    """Every random stream of one run, with the seed it gets from the root `seed`.
+
+    The experiments draw their seeds from this plan (through the models'
+    own `derive` calls), so a test can check, for many root seeds at once,
+    that no two streams share a seed.
+
+    Args:
+        experiment: `"exp1"` (also the dropout comparison, whose runs are
+            Experiment 1 runs) or `"exp2"`.
+        seed: The root seed.
+        layer_sizes: Input and hidden sizes of an Experiment 1 network.
+        pretrain: Whether the run pretrains autoencoders.
+        dropout: The run's dropout rate during fine-tuning.
+
+    Returns:
+        A dict from a stream's path (`"autoencoder_1/encoder_kernel"`) to its
+        integer seed.
+    """
+    root = check_seed(seed, "seed", "run_streams")
+    streams = {"run/global": derive(derive(root, "run"), "global")}
+    if experiment == "exp2":
+        model = component_seed(root, "model_1")
+        for name in DenoisingAutoencoder.STREAMS:
+            streams[f"model_1/{name}"] = derive(model, name)
+        return streams
+    if experiment != "exp1":
+        raise ValueError(
+            f"run_streams: Argument `experiment` must be 'exp1' or 'exp2'. "
+            f"Received: experiment={experiment!r}"
+        )
+    n_hidden = len(layer_sizes) - 1
+    if pretrain:
+        for i in range(1, n_hidden + 1):
+            component = component_seed(root, f"autoencoder_{i}")
+            for name in (*DenoisingAutoencoder.STREAMS, "shuffle"):
+                streams[f"autoencoder_{i}/{name}"] = derive(component, name)
+    classifier = component_seed(root, "classifier")
+    for name in (*classifier_streams(n_hidden, dropout > 0), "shuffle"):
+        streams[f"classifier/{name}"] = derive(classifier, name)
+    return streams
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,7 +175,11 @@ def toolbox_run(
     targets with the same cost and optimiser.
 
     Args:
-        seed: Integer seed of the whole run.
+        seed: The run's root seed (see `daekeras.seeds`): the autoencoders
+            get the component seeds `"autoencoder_1"`, `"autoencoder_2"`, the
+            classifier `"classifier"`; `run_streams("exp1", seed)` lists
+            every stream. Both settings of one root seed start from the same
+            initial weights and visit the data in the same order.
         masking: Masking fraction during pretraining (`inputZeroMaskedFraction`).
         pretrain: Whether to pretrain; `False` fine-tunes from random weights.
         dropout: Dropout rate on the hidden layers during fine-tuning
@@ -149,6 +202,7 @@ def toolbox_run(
     """
     masking = check_rate(masking, "masking", "toolbox_run")
     dropout = check_rate(dropout, "dropout", "toolbox_run")
+    seed = check_seed(seed, "seed", "toolbox_run")
     start = time.perf_counter()
     set_seed(seed)
     x_train, y_train, x_test, y_test = mnist_vectors()
@@ -179,19 +233,20 @@ def toolbox_run(
         init="toolbox",
         dropout=dropout,
         dropout_style="toolbox",
-        seed=seed,
+        seed=component_seed(seed, "classifier"),
     )
     classifier.compile(
         optimizer=toolbox_sgd(learning_rate, momentum),
         loss=HalfSumSquaredError(),
         steps_per_execution=STEPS_PER_EXECUTION,
     )
-    history = classifier.fit(
+    finetune_losses = fit_epochs(
+        classifier,
         x_train,
         one_hot(y_train),
         batch_size=batch_size,
         epochs=finetune_epochs,
-        shuffle=True,
+        shuffle_seed=derive(component_seed(seed, "classifier"), "shuffle"),
         verbose=verbose,
     )
     # Called eagerly in batches of 1000 (what `predict` would do), without
@@ -211,7 +266,7 @@ def toolbox_run(
         "n_train": len(x_train),
         "test_error": float(np.mean(predicted != y_test)),
         "pretrain_losses": pretrain_losses,
-        "finetune_losses": [float(v) for v in history.history["loss"]],
+        "finetune_losses": finetune_losses,
         "predicted_counts": counts.tolist(),
         "never_predicted": [int(c) for c in np.flatnonzero(counts == 0)],
         "seconds": round(time.perf_counter() - start, 2),
@@ -242,7 +297,8 @@ def theano_run(
     shuffling); each pixel is zeroed with probability `corruption`.
 
     Args:
-        seed: Integer seed of the run.
+        seed: The run's root seed; the dA gets the component seed
+            `"model_1"` (see `run_streams("exp2", seed)`).
         corruption: Masking fraction (`corruption_level`).
         epochs: Training epochs.
         n_train: Number of training images (the first `n_train`).
@@ -260,6 +316,7 @@ def theano_run(
         `daekeras.filters.filter_summary`) and `seconds`.
     """
     corruption = check_rate(corruption, "corruption", "theano_run")
+    seed = check_seed(seed, "seed", "theano_run")
     start = time.perf_counter()
     set_seed(seed)
     x_train = _subset(mnist_vectors()[0], n_train, "n_train")
@@ -269,7 +326,7 @@ def theano_run(
         corruption_rate=corruption,
         tied=True,
         init="theano",
-        seed=seed,
+        seed=component_seed(seed, "model_1"),
         name="dA",
     )
     dae.compile(
@@ -278,7 +335,8 @@ def theano_run(
         steps_per_execution=STEPS_PER_EXECUTION,
     )
     callbacks = [EpochCostLogger(log)] if log is not None else []
-    history = dae.fit(
+    costs = fit_epochs(
+        dae,
         x_train,
         x_train,
         batch_size=batch_size,
@@ -295,7 +353,7 @@ def theano_run(
         "n_train": len(x_train),
         "batch_size": batch_size,
         "learning_rate": learning_rate,
-        "costs": [float(v) for v in history.history["loss"]],
+        "costs": costs,
         "filters": filter_summary(kernel),
         "seconds": round(time.perf_counter() - start, 2),
     }

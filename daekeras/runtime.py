@@ -5,25 +5,30 @@ import platform
 
 
 def set_seed(seed):
-    """Seed Python, NumPy and the Keras backend for a reproducible run.
+    """Seed Python, NumPy and the Keras backend's global generators for a run.
+
+    The global generators get the stream `daekeras.seeds.stream_seed(seed,
+    "global")` of the root seed, never the root itself, so they share no
+    numbers with the streams the run's models derive from the same root.
+    The package's own models and pipelines do not draw from the global
+    generators; seeding them makes anything else a notebook draws
+    reproducible too.
 
     Args:
-        seed: Non-negative integer.
+        seed: The run's root seed, an integer in
+            `[0, daekeras.seeds.MAX_ROOT_SEED]`.
 
     Returns:
-        The seed.
+        The root seed.
     """
-    import numbers
-
     import keras
 
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            "set_seed: Argument `seed` must be a non-negative integer. "
-            f"Received: seed={seed!r}"
-        )
-    keras.utils.set_random_seed(int(seed))
-    return int(seed)
+    from daekeras.seeds import check_seed
+    from daekeras.seeds import stream_seed
+
+    seed = check_seed(seed, "seed", "set_seed")
+    keras.utils.set_random_seed(stream_seed(seed, "global"))
+    return seed
 
 
 def devices():

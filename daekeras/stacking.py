@@ -10,6 +10,10 @@ from daekeras.layers.unscaled_dropout import UnscaledDropout
 from daekeras.models.denoising_autoencoder import INITS
 from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
 from daekeras.models.denoising_autoencoder import make_dense
+from daekeras.seeds import MAX_COMPONENT_SEED
+from daekeras.seeds import check_seed
+from daekeras.seeds import sub_seed
+from daekeras.training import fit_epochs
 
 
 def _check_sizes(layer_sizes, owner):
@@ -20,6 +24,25 @@ def _check_sizes(layer_sizes, owner):
             f"(input and one hidden layer). Received: layer_sizes={layer_sizes!r}"
         )
     return [check_positive_int(s, "layer_sizes", owner) for s in sizes]
+
+
+#: The deepest stack whose streams `daekeras.seeds` has names for.
+MAX_HIDDEN_LAYERS = 16
+
+
+def classifier_streams(n_hidden, dropout=False):
+    """The names of the random streams of a `build_classifier` network.
+
+    Args:
+        n_hidden: Number of hidden layers.
+        dropout: Whether the hidden layers are followed by dropout.
+
+    Returns:
+        A tuple of names of `daekeras.seeds.NAMES`.
+    """
+    parts = ("kernel", "bias", "dropout") if dropout else ("kernel", "bias")
+    names = [f"hidden_{i}_{part}" for i in range(1, n_hidden + 1) for part in parts]
+    return (*names, "output_kernel", "output_bias")
 
 
 def toolbox_sgd(learning_rate=1.0, momentum=0.5):
@@ -64,8 +87,12 @@ def pretrain_stack(
         tied: Whether decoders are tied to the encoders.
         init: Initialisation, see `DenoisingAutoencoder`.
         shuffle: Shuffle every epoch (the toolbox does; the Theano tutorial
-            does not).
-        seed: Optional integer; autoencoder `i` gets `seed + i`.
+            does not), in an order drawn from the autoencoder's `"shuffle"`
+            stream (see `daekeras.training.fit_epochs`).
+        seed: Optional integer seed of the stack (a component seed, at most
+            `daekeras.seeds.MAX_COMPONENT_SEED`). Autoencoder `i` (from 1)
+            gets `daekeras.seeds.derive(seed, f"autoencoder_{i}")`, and
+            derives its own streams from that.
         verbose: Keras `fit` verbosity.
         steps_per_execution: Keras `compile` option; it changes speed only.
 
@@ -75,6 +102,12 @@ def pretrain_stack(
     """
     sizes = _check_sizes(layer_sizes, "pretrain_stack")
     check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
+    seed = check_seed(seed, "seed", "pretrain_stack", maximum=MAX_COMPONENT_SEED, allow_none=True)
+    if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"pretrain_stack: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
+            f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
+        )
     autoencoders, losses = [], []
     codes = x
     for i, (n_in, n_hidden) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -84,7 +117,7 @@ def pretrain_stack(
             corruption_rate=corruption_rate,
             tied=tied,
             init=init,
-            seed=None if seed is None else seed + i,
+            seed=sub_seed(seed, f"autoencoder_{i + 1}"),
             name=f"autoencoder_{i + 1}",
         )
         dae.compile(
@@ -92,16 +125,19 @@ def pretrain_stack(
             loss=loss(),
             steps_per_execution=steps_per_execution,
         )
-        history = dae.fit(
-            codes,
-            codes,
-            batch_size=batch_size,
-            epochs=epochs,
-            shuffle=shuffle,
-            verbose=verbose,
-        )
         autoencoders.append(dae)
-        losses.append([float(v) for v in history.history["loss"]])
+        losses.append(
+            fit_epochs(
+                dae,
+                codes,
+                codes,
+                batch_size=batch_size,
+                epochs=epochs,
+                shuffle=shuffle,
+                shuffle_seed=sub_seed(dae.seed, "shuffle"),
+                verbose=verbose,
+            )
+        )
         if i + 1 < len(sizes) - 1:
             codes = dae.encode(codes)
     return autoencoders, losses
@@ -138,7 +174,10 @@ def build_classifier(
         dropout_style: `"toolbox"` (`UnscaledDropout`: unscaled in training,
             ×(1 - rate) at test) or `"keras"` (`keras.layers.Dropout`:
             ×1/(1 - rate) in training, identity at test).
-        seed: Optional integer seed for initialisation and dropout.
+        seed: Optional integer seed of the classifier (a component seed, at
+            most `daekeras.seeds.MAX_COMPONENT_SEED`). Each layer's kernel,
+            bias and dropout stream gets its own seed derived from it
+            (`classifier_streams` lists them).
 
     Returns:
         An uncompiled, built `keras.Sequential`.
@@ -171,20 +210,44 @@ def build_classifier(
                     f"{dae.hidden_units}, expected {sizes[i]} -> {sizes[i + 1]}."
                 )
 
-    def sub_seed(offset):
-        return None if seed is None else seed * 100 + offset
+    seed = check_seed(seed, "seed", owner, maximum=MAX_COMPONENT_SEED, allow_none=True)
+    if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"{owner}: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
+            f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
+        )
 
     layers = [keras.Input((sizes[0],))]
     for i, units in enumerate(sizes[1:]):
+        tag = f"hidden_{i + 1}"
         layers.append(
-            make_dense(units, sizes[i], hidden_activation, init, sub_seed(2 * i), f"hidden_{i + 1}")
+            make_dense(
+                units,
+                sizes[i],
+                hidden_activation,
+                init,
+                kernel_seed=sub_seed(seed, f"{tag}_kernel"),
+                bias_seed=sub_seed(seed, f"{tag}_bias"),
+                name=tag,
+            )
         )
         if dropout > 0:
+            drop_seed = sub_seed(seed, f"{tag}_dropout")
             if dropout_style == "toolbox":
-                layers.append(UnscaledDropout(dropout, seed=sub_seed(2 * i + 1), name=f"dropout_{i + 1}"))
+                layers.append(UnscaledDropout(dropout, seed=drop_seed, name=f"dropout_{i + 1}"))
             else:
-                layers.append(keras.layers.Dropout(dropout, seed=sub_seed(2 * i + 1), name=f"dropout_{i + 1}"))
-    layers.append(make_dense(n_classes, sizes[-1], output_activation, init, sub_seed(99), "output"))
+                layers.append(keras.layers.Dropout(dropout, seed=drop_seed, name=f"dropout_{i + 1}"))
+    layers.append(
+        make_dense(
+            n_classes,
+            sizes[-1],
+            output_activation,
+            init,
+            kernel_seed=sub_seed(seed, "output_kernel"),
+            bias_seed=sub_seed(seed, "output_bias"),
+            name="output",
+        )
+    )
     model = keras.Sequential(layers, name="classifier")
     for i, dae in enumerate(pretrained or []):
         model.get_layer(f"hidden_{i + 1}").set_weights(dae.encoder.get_weights())

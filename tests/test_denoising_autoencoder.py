@@ -188,7 +188,7 @@ def test_seeded_initialisation_is_reproducible():
 
 
 def test_make_dense():
-    layer = make_dense(4, 9, "sigmoid", "toolbox", seed=1, name="h")
+    layer = make_dense(4, 9, "sigmoid", "toolbox", kernel_seed=1, bias_seed=2, name="h")
     layer.build((None, 9))
     assert layer.name == "h"
     limit = sigmoid_limit(9, 4)

@@ -112,3 +112,26 @@ def test_config_round_trip(loss, data):
 def test_default_epsilon_is_keras_epsilon():
     assert SummedBinaryCrossentropy().epsilon == keras.config.epsilon()
     assert SummedBinaryCrossentropy().get_config()["epsilon"] == keras.config.epsilon()
+
+
+def test_summed_binary_crossentropy_keeps_the_gradient_where_the_sigmoid_saturates():
+    """Theano's cost has gradient `z - x` at the logits; clipping would zero it.
+
+    A unit whose logit is -40 outputs z ≈ 4e-18, far below the clip at 1e-7,
+    with target 1: the cost is about 40 and its gradient must move the bias.
+    """
+    pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the logits are recovered on the TensorFlow backend only (documented)")
+    model = keras.Sequential([
+        keras.Input((1,)),
+        keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",
+                           bias_initializer=keras.initializers.Constant(-40.0)),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss=SummedBinaryCrossentropy())
+    x, y = np.zeros((1, 1), "float32"), np.ones((1, 1), "float32")
+    loss = model.evaluate(x, y, verbose=0)
+    assert loss == pytest.approx(40.0, rel=1e-4)  # not -log(1e-7) = 16.1
+    model.fit(x, y, epochs=1, batch_size=1, verbose=0)
+    bias = float(keras.ops.convert_to_numpy(model.layers[0].bias)[0])
+    assert bias == pytest.approx(-40.0 + 0.5, abs=1e-4)  # gradient z - x = -1

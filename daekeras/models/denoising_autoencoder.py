@@ -8,25 +8,27 @@ from daekeras.initializers import SigmoidUniform
 from daekeras.layers.dense_transpose import DenseTranspose
 from daekeras.layers.masking_noise import MaskingNoise
 from daekeras.layers.salt_and_pepper_noise import SaltAndPepperNoise
+from daekeras.seeds import MAX_COMPONENT_SEED
+from daekeras.seeds import check_seed
+from daekeras.seeds import sub_seed
 
 CORRUPTIONS = ("masking", "salt_and_pepper", "gaussian")
 INITS = ("theano", "toolbox", "glorot_uniform")
 
 
-def _initializers(init, fan_in, fan_out, seed):
+def _initializers(init, fan_in, fan_out, kernel_seed, bias_seed):
     """Kernel and bias initialisers for a layer with the given fans."""
     if init == "theano":
-        return SigmoidUniform(seed=seed), "zeros"
+        return SigmoidUniform(seed=kernel_seed), "zeros"
     if init == "toolbox":
-        bias_seed = None if seed is None else seed + 1
         return (
-            SigmoidUniform(seed=seed),
+            SigmoidUniform(seed=kernel_seed),
             SigmoidUniform(fan_in=fan_in, fan_out=fan_out, seed=bias_seed),
         )
-    return keras.initializers.GlorotUniform(seed=seed), "zeros"
+    return keras.initializers.GlorotUniform(seed=kernel_seed), "zeros"
 
 
-def make_dense(units, fan_in, activation, init, seed=None, name=None):
+def make_dense(units, fan_in, activation, init, kernel_seed=None, bias_seed=None, name=None):
     """A `Dense` layer initialised as one of the originals does it.
 
     Args:
@@ -34,11 +36,13 @@ def make_dense(units, fan_in, activation, init, seed=None, name=None):
         fan_in: Number of inputs (used for the bias range of `"toolbox"`).
         activation: Activation function.
         init: `"theano"`, `"toolbox"` or `"glorot_uniform"`.
-        seed: Optional integer seed.
+        kernel_seed: Optional integer seed of the kernel's initialiser.
+        bias_seed: Optional integer seed of the bias's initialiser (used by
+            `"toolbox"` only; the others start biases at zero).
         name: Optional layer name.
     """
     check_choice(init, "init", INITS)
-    kernel_init, bias_init = _initializers(init, fan_in, units, seed)
+    kernel_init, bias_init = _initializers(init, fan_in, units, kernel_seed, bias_seed)
     return keras.layers.Dense(
         units,
         activation=activation,
@@ -76,7 +80,11 @@ class DenoisingAutoencoder(keras.Model):
         init: `"theano"` (kernel uniform in ±4·sqrt(6/(fan_in+fan_out)),
             zero biases; default), `"toolbox"` (the same range for kernels
             and biases) or `"glorot_uniform"` (Keras's default).
-        seed: Optional integer; seeds the initialisers and the corruption.
+        seed: Optional integer in `[0, daekeras.seeds.MAX_COMPONENT_SEED]`.
+            The model derives one seed per random stream from it with
+            `daekeras.seeds.derive` (the corruption, the encoder's kernel and
+            bias, the decoder's kernel and bias), so no two streams share
+            numbers. `None` draws fresh randomness.
         **kwargs: Base `keras.Model` keyword arguments, such as `name`.
 
     Call arguments:
@@ -99,6 +107,9 @@ class DenoisingAutoencoder(keras.Model):
         - [Vincent et al., 2008](https://doi.org/10.1145/1390156.1390294)
         - [Vincent et al., 2010](https://jmlr.org/papers/v11/vincent10a.html)
     """
+
+    #: The random streams the model derives from its `seed`.
+    STREAMS = ("corruption", "encoder_kernel", "encoder_bias", "decoder_kernel", "decoder_bias")
 
     def __init__(
         self,
@@ -127,29 +138,30 @@ class DenoisingAutoencoder(keras.Model):
         self.tied = tied
         self.hidden_activation = hidden_activation
         self.output_activation = output_activation
-        self.seed = seed
-
-        def sub_seed(offset):
-            return None if seed is None else seed * 10 + offset
+        self.seed = check_seed(
+            seed, "seed", owner, maximum=MAX_COMPONENT_SEED, allow_none=True
+        )
+        seed = self.seed
 
         if corruption == "masking":
             self.corrupt = MaskingNoise(
-                self.corruption_rate, seed=sub_seed(0), name="corrupt"
+                self.corruption_rate, seed=sub_seed(seed, "corruption"), name="corrupt"
             )
         elif corruption == "salt_and_pepper":
             self.corrupt = SaltAndPepperNoise(
-                self.corruption_rate, seed=sub_seed(0), name="corrupt"
+                self.corruption_rate, seed=sub_seed(seed, "corruption"), name="corrupt"
             )
         else:
             self.corrupt = keras.layers.GaussianNoise(
-                self.corruption_rate, seed=sub_seed(0), name="corrupt"
+                self.corruption_rate, seed=sub_seed(seed, "corruption"), name="corrupt"
             )
         self.encoder = make_dense(
             self.hidden_units,
             self.input_dim,
             hidden_activation,
             init,
-            seed=sub_seed(1),
+            kernel_seed=sub_seed(seed, "encoder_kernel"),
+            bias_seed=sub_seed(seed, "encoder_bias"),
             name="encoder",
         )
         if tied:
@@ -157,7 +169,11 @@ class DenoisingAutoencoder(keras.Model):
                 self.encoder,
                 activation=output_activation,
                 bias_initializer=_initializers(
-                    init, self.hidden_units, self.input_dim, sub_seed(3)
+                    init,
+                    self.hidden_units,
+                    self.input_dim,
+                    None,
+                    sub_seed(seed, "decoder_bias"),
                 )[1],
                 name="decoder",
             )
@@ -167,7 +183,8 @@ class DenoisingAutoencoder(keras.Model):
                 self.hidden_units,
                 output_activation,
                 init,
-                seed=sub_seed(3),
+                kernel_seed=sub_seed(seed, "decoder_kernel"),
+                bias_seed=sub_seed(seed, "decoder_bias"),
                 name="decoder",
             )
 
