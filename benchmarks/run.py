@@ -1,105 +1,350 @@
-"""Speed figures of daekeras, each against a reference measured in the same run.
+"""Speed and memory of daekeras, each against a reference measured in the same run.
 
-Run with `make benchmark` (or `python benchmarks/run.py`). It prints, for each
-case, the median time of several repeats and the ratio to its reference:
+Run with `make benchmark` (or `python benchmarks/run.py [--quick]`). Every
+figure is the median of several repeats, and every ratio compares two figures
+measured in this run, alternately, on this machine: the machine may be shared
+and noisy, so only the ratios mean something. The last line of the output is
+one JSON object with every figure.
 
-1. `MaskingNoise` against `keras.layers.Dropout` (same rate, same input), a
-   forward pass in training mode: masking should cost what Dropout costs.
-2. A tied `DenoisingAutoencoder` (`DenseTranspose` decoder) against the untied
-   one, one training epoch on 10,000 MNIST images, batch 20: the transpose
-   should not make training slower than a second matrix.
-3. The Theano-dA epoch with `steps_per_execution=1` against the value the
-   experiments use (`daekeras.experiments.STEPS_PER_EXECUTION`).
+1. One training step of the Theano-dA configuration (784-500 tied, batch 20,
+   masking 0.3, summed cross-entropy, SGD 0.1), as `theano_run` trains it
+   (`fit_epochs`, one TensorFlow thread), against
+   - a NumPy float32 step of the same model (forward, backward, update), after
+     checking that it computes the same cost as daekeras for the same weights
+     and mask (an honest reference);
+   - the GEMM bound: the step's five matrix products alone, at its shapes;
+   - the same daekeras model and `fit` on Keras's JAX backend, in a
+     subprocess, when a Python with JAX is at hand (`DAEKERAS_JAX_PYTHON`, or
+     `.venv-jax/bin/python`).
+2. One Experiment 1 run (`toolbox_run`: two autoencoders, fine-tuning, test)
+   in a warm process, against its GEMM bound: its matrix products, timed at
+   their shapes and counted as the run performs them.
+3. Executing every notebook of the book once, as `make book` does (skipped
+   with `--quick`).
+4. Peak resident memory of an Experiment 2 run (one epoch, in a subprocess),
+   against the size of its training images.
 
-Timings depend on the machine and on what else runs on it; only the ratios
-within one run are meaningful.
+BLAS runs on one thread (`OPENBLAS_NUM_THREADS=1`, set below) and TensorFlow
+on one thread (`daekeras.runtime.BOOK_THREADS`), as the book runs them.
 """
 
+import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import daekeras  # noqa: E402
-from daekeras.experiments import STEPS_PER_EXECUTION  # noqa: E402
-from daekeras.experiments import mnist_vectors  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+BATCH, HIDDEN, RATE, LR = 20, 500, 0.3, 0.1
 
 
 def median_time(fn, repeats=5, warmup=1):
+    """Median wall-clock seconds of `fn()` over `repeats` calls."""
+    return statistics.median(w for w, _ in timings(fn, repeats, warmup))
+
+
+def timings(fn, repeats=1, warmup=0):
+    """`(wall, cpu)` seconds of each of `repeats` calls of `fn()`.
+
+    CPU time (`time.process_time`, this process's threads together) is the
+    steadier figure on a shared machine: a single-threaded computation that
+    waits for a core loses wall time, not CPU time.
+    """
     for _ in range(warmup):
         fn()
-    times = []
+    out = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        out.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return out
 
 
-def report(name, seconds, reference_name, reference_seconds):
-    print(
-        f"{name:<42} {1000 * seconds:9.2f} ms   {reference_name:<30} "
-        f"{1000 * reference_seconds:9.2f} ms   ratio {seconds / reference_seconds:5.2f}"
-    )
+def row(name, value, unit, reference_name=None, reference=None):
+    line = f"{name:<46} {value:10.3f} {unit:<4}"
+    if reference is not None:
+        line += f"  {reference_name:<34} {reference:10.3f} {unit:<4}  ratio {value / reference:5.2f}"
+    print(line, flush=True)
 
 
-def corruption_layers():
-    x = np.random.default_rng(0).random((1000, 784)).astype("float32")
-    masking = daekeras.MaskingNoise(0.3, seed=0)
-    dropout = keras.layers.Dropout(0.3, seed=0)
-    t_mask = median_time(lambda: masking(x, training=True), repeats=50)
-    t_drop = median_time(lambda: dropout(x, training=True), repeats=50)
-    report("MaskingNoise(0.3), 1000x784, training", t_mask, "keras Dropout(0.3)", t_drop)
+# -- 1. The dA step -----------------------------------------------------------
 
 
-def train_epoch(tied, steps_per_execution, x):
-    daekeras.set_seed(0)
-    dae = daekeras.DenoisingAutoencoder(784, 500, corruption_rate=0.3, tied=tied, seed=0)
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def numpy_cost(x, mask, w, b, c):
+    """Summed cross-entropy from the logits, mean over the batch (Theano's cost)."""
+    h = sigmoid((x * mask) @ w + b)
+    a = h @ w.T + c
+    return float(np.mean(np.sum(np.logaddexp(0, a) - x * a, axis=1)))
+
+
+def numpy_step(x, mask, w, b, c):
+    """One SGD step of the tied dA, in place, float32, five matrix products."""
+    xt = x * mask
+    h = sigmoid(xt @ w + b)
+    z = sigmoid(h @ w.T + c)
+    d_a = (z - x) / np.float32(len(x))
+    d_h = (d_a @ w) * h * (1 - h)
+    grad_w = xt.T @ d_h + d_a.T @ h
+    w -= LR * grad_w
+    b -= LR * d_h.sum(axis=0)
+    c -= LR * d_a.sum(axis=0)
+
+
+def gemm_step(x, w, h, d_a, d_h):
+    """The five matrix products of one step, at its shapes."""
+    x @ w
+    h @ w.T
+    d_a @ w
+    x.T @ d_h
+    d_a.T @ h
+
+
+def daekeras_step_seconds(x, steps):
+    """`(wall, cpu)` seconds per step of daekeras training the dA as `theano_run` does."""
+    import keras
+
+    from daekeras import DenoisingAutoencoder
+    from daekeras import SummedBinaryCrossentropy
+    from daekeras.experiments import STEPS_PER_EXECUTION
+    from daekeras.seeds import component_seed
+    from daekeras.training import fit_epochs
+
+    dae = DenoisingAutoencoder(784, HIDDEN, corruption_rate=RATE, seed=component_seed(0, "model_1"))
     dae.compile(
-        optimizer=keras.optimizers.SGD(0.1),
-        loss=daekeras.SummedBinaryCrossentropy(),
-        steps_per_execution=steps_per_execution,
+        optimizer=keras.optimizers.SGD(LR),
+        loss=SummedBinaryCrossentropy(),
+        steps_per_execution=STEPS_PER_EXECUTION,
     )
-    dae.fit(x[:200], x[:200], batch_size=20, epochs=1, shuffle=False, verbose=0)
-    start = time.perf_counter()
-    dae.fit(x, x, batch_size=20, epochs=1, shuffle=False, verbose=0)
-    return time.perf_counter() - start
+    data = x[: steps * BATCH]
+    fit_epochs(dae, data[: 10 * STEPS_PER_EXECUTION * BATCH], data[: 10 * STEPS_PER_EXECUTION * BATCH],
+               batch_size=BATCH, epochs=1, shuffle=False)
+    (wall, cpu), = timings(lambda: fit_epochs(dae, data, data, batch_size=BATCH, epochs=1, shuffle=False))
+    return wall / steps, cpu / steps
 
 
-def training(x, repeats=3):
-    # The first training in a process pays one-time costs (graph building,
-    # kernel selection) that its per-model warm-up does not absorb; a
-    # throwaway round pays them, and the cases alternate so that drift in the
-    # machine's speed hits all of them alike.
-    cases = {
-        "tied": (True, STEPS_PER_EXECUTION),
-        "untied": (False, STEPS_PER_EXECUTION),
-        "tied_spe1": (True, 1),
+def check_reference(x):
+    """The NumPy cost equals daekeras's for the same weights and mask."""
+    import keras
+
+    from daekeras import DenoisingAutoencoder
+    from daekeras import SummedBinaryCrossentropy
+
+    dae = DenoisingAutoencoder(784, HIDDEN, corruption_rate=0.0, seed=1)
+    dae.build((None, 784))
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-0.1, 0.1, (784, HIDDEN)).astype("float32")
+    b = rng.uniform(-0.1, 0.1, HIDDEN).astype("float32")
+    c = rng.uniform(-0.1, 0.1, 784).astype("float32")
+    dae.encoder.set_weights([w, b])
+    dae.decoder.set_weights([c])
+    batch = x[:BATCH]
+    mask = (rng.random(batch.shape) >= RATE).astype("float32")
+    ours = float(keras.ops.convert_to_numpy(SummedBinaryCrossentropy()(batch, dae(batch * mask))))
+    reference = numpy_cost(batch, mask, w, b, c)
+    assert abs(ours - reference) <= 1e-5 * abs(reference), (ours, reference)
+    return ours, reference
+
+
+def jax_python():
+    candidate = os.environ.get("DAEKERAS_JAX_PYTHON") or str(ROOT / ".venv-jax" / "bin" / "python")
+    return candidate if Path(candidate).exists() else None
+
+
+def jax_step_seconds(steps):
+    """`(wall, cpu)` seconds per daekeras step on the JAX backend, in a subprocess; None without JAX."""
+    python = jax_python()
+    if python is None:
+        return None
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT),
+           "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+    result = subprocess.run(
+        [python, __file__, "--jax-step", str(steps)], env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        print(f"(JAX row skipped: {result.stderr.strip().splitlines()[-1:]})")
+        return None
+    wall, cpu = result.stdout.split()[-2:]
+    return float(wall), float(cpu)
+
+
+def da_step(x, steps, repeats):
+    from daekeras.runtime import configure_threads
+
+    configure_threads()
+    ours, reference = check_reference(x)
+    print(f"reference check: same weights and mask give cost {ours:.4f} (daekeras) and {reference:.4f} (NumPy)")
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-0.1, 0.1, (784, HIDDEN)).astype("float32")
+    b = np.zeros(HIDDEN, "float32")
+    c = np.zeros(784, "float32")
+    batches = [x[i * BATCH : (i + 1) * BATCH] for i in range(steps)]
+    masks = [(rng.random((BATCH, 784)) >= RATE).astype("float32") for _ in range(8)]
+
+    def numpy_epoch():
+        for i, batch in enumerate(batches):
+            numpy_step(batch, masks[i % 8], w, b, c)
+
+    h = rng.random((BATCH, HIDDEN)).astype("float32")
+    d_a = rng.random((BATCH, 784)).astype("float32")
+    d_h = rng.random((BATCH, HIDDEN)).astype("float32")
+
+    def gemm_epoch():
+        for batch in batches:
+            gemm_step(batch, w, h, d_a, d_h)
+
+    times = {"daekeras": [], "numpy": [], "gemm": []}
+    for _ in range(repeats):  # alternate, so that drift hits every case alike
+        times["daekeras"].append(daekeras_step_seconds(x, steps))
+        times["numpy"].append(tuple(v / steps for v in timings(numpy_epoch)[0]))
+        times["gemm"].append(tuple(v / steps for v in timings(gemm_epoch)[0]))
+    jax = jax_step_seconds(steps)
+    if jax is not None:
+        times["jax"] = [jax]
+    figures = {}
+    for clock, index in (("wall", 0), ("cpu", 1)):
+        t = {k: 1000 * statistics.median(v[index] for v in values) for k, values in times.items()}
+        row(f"dA step, daekeras (TensorFlow), {clock}", t["daekeras"], "ms", "NumPy float32 step", t["numpy"])
+        row(f"dA step, daekeras (TensorFlow), {clock}", t["daekeras"], "ms", "GEMM bound (5 products)", t["gemm"])
+        if "jax" in t:
+            row(f"dA step, daekeras (JAX backend), {clock}", t["jax"], "ms", "NumPy float32 step", t["numpy"])
+        figures.update({f"da_step_ms_{k}_{clock}": round(v, 4) for k, v in t.items()})
+    return figures
+
+
+# -- 2. One Experiment 1 run --------------------------------------------------
+
+
+def exp1_gemm_seconds(n_train=60000, n_test=10000, batch=100, sizes=(784, 100, 100, 10)):
+    """Time of the matrix products of one Experiment 1 run, at their shapes.
+
+    Each training step of a dense layer `m -> n` does three products (forward,
+    input gradient, weight gradient); the autoencoders have an encoder and a
+    decoder; encoding the training set for the second autoencoder and
+    classifying the test set add forward products. Returns seconds and FLOPs.
+    """
+    rng = np.random.default_rng(0)
+    steps = n_train // batch
+
+    def layer_step(m, n):
+        a = rng.random((batch, m)).astype("float32")
+        w = rng.random((m, n)).astype("float32")
+        g = rng.random((batch, n)).astype("float32")
+        return lambda: (a @ w, g @ w.T, a.T @ g), 6 * batch * m * n
+
+    cases = []
+    for m, n in [(784, 100), (100, 784), (100, 100), (100, 100), (784, 100), (100, 100), (100, 10)]:
+        cases.append((*layer_step(m, n), steps))
+    x = rng.random((1000, 784)).astype("float32")
+    w = rng.random((784, 100)).astype("float32")
+    cases.append((lambda: x @ w, 2 * 1000 * 784 * 100, (n_train + n_test) // 1000))
+    seconds = flops = 0.0
+    for fn, f, count in cases:
+        seconds += median_time(fn, repeats=20, warmup=2) * count
+        flops += f * count
+    return seconds, flops
+
+
+def exp1_run(repeats):
+    from daekeras.experiments import toolbox_run
+
+    toolbox_run(0, 0.5)  # warm the process: data, first traces
+    runs = [timings(lambda s=s: toolbox_run(s, 0.5))[0] for s in range(1, 1 + repeats)]
+    wall = statistics.median(w for w, _ in runs)
+    cpu = statistics.median(c for _, c in runs)
+    gemm, flops = exp1_gemm_seconds()
+    row("Experiment 1 run (warm process), wall", wall, "s", "GEMM bound", gemm)
+    row("Experiment 1 run (warm process), cpu", cpu, "s", "GEMM bound", gemm)
+    print(f"  ({flops / 1e9:.0f} GFLOP in matrix products: {flops / 1e9 / gemm:.1f} GFLOP/s at these shapes)")
+    return {
+        "exp1_run_s_wall": round(wall, 3),
+        "exp1_run_s_cpu": round(cpu, 3),
+        "exp1_gemm_s": round(gemm, 3),
+        "exp1_gflop": round(flops / 1e9, 1),
     }
-    train_epoch(True, STEPS_PER_EXECUTION, x)
-    times = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, (tied, spe) in cases.items():
-            times[name].append(train_epoch(tied, spe, x))
-    t = {name: statistics.median(values) for name, values in times.items()}
-    report("tied dA epoch (10k images, batch 20)", t["tied"], "untied dA epoch", t["untied"])
-    report(
-        f"tied dA epoch, steps_per_execution={STEPS_PER_EXECUTION}",
-        t["tied"],
-        "steps_per_execution=1",
-        t["tied_spe1"],
-    )
+
+
+# -- 3. The notebooks -----------------------------------------------------------
+
+
+def notebooks():
+    """Wall time of executing every notebook once, one after the other."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    toc = (ROOT / "_toc.yml").read_text()
+    paths = [ROOT / f"{line.split('file:')[1].strip()}.ipynb" for line in toc.splitlines() if "file:" in line]
+    paths = [p for p in paths if p.exists()]
+    total = 0.0
+    out = {}
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=900, resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds = time.perf_counter() - start
+        total += seconds
+        out[path.stem] = round(seconds, 1)
+        row(f"notebook {path.stem}", seconds, "s")
+    row("every notebook, once", total, "s", "target (5 minutes)", 300.0)
+    return {"notebooks_s": out, "notebooks_total_s": round(total, 1)}
+
+
+# -- 4. Memory -------------------------------------------------------------------
+
+
+_MEMORY_SCRIPT = """
+import resource
+from daekeras.experiments import theano_run
+theano_run(0, 0.3, epochs=1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def memory():
+    result = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT], capture_output=True, text=True, check=True)
+    peak_mb = int(result.stdout.split()[-1]) / 1024
+    data_mb = 50000 * 784 * 4 / 2**20
+    row("peak RSS, Experiment 2 run (1 epoch)", peak_mb, "MiB", "its training images (float32)", data_mb)
+    return {"exp2_peak_rss_mib": round(peak_mb, 1)}
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer steps and repeats, no notebooks (under a minute)")
+    parser.add_argument("--jax-step", type=int, metavar="STEPS", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.jax_step:
+        from daekeras.experiments import mnist_vectors
+
+        times = [daekeras_step_seconds(np.array(mnist_vectors()[0][:10000]), args.jax_step) for _ in range(3)]
+        print(statistics.median(w for w, _ in times), statistics.median(c for _, c in times))
+        return
+
+    import daekeras
+    from daekeras.experiments import mnist_vectors
+
     print(daekeras.device_report())
     print()
-    corruption_layers()
-    training(np.array(mnist_vectors()[0][:10000]))
+    x = np.array(mnist_vectors()[0][:10000])
+    figures = {"quick": args.quick}
+    figures.update(da_step(x, steps=250 if args.quick else 500, repeats=3 if args.quick else 5))
+    figures.update(exp1_run(repeats=1 if args.quick else 3))
+    if not args.quick:
+        figures.update(notebooks())
+    figures.update(memory())
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -87,7 +87,66 @@ def device_report(seed=None):
     return "\n".join(lines)
 
 
-def setup(seed):
-    """Seed everything and return the device report for `seed`."""
+#: Threads per TensorFlow process for the book's runs (intra-op and inter-op).
+#: The book's networks are small (matrices of a few hundred units, batches of
+#: 20 or 100): one thread per process is faster here than two (measured by
+#: `benchmarks/run.py`), leaves the other core to a second process (nbval runs
+#: two notebooks at once), and does not collapse when another process takes a
+#: core. Results do not depend on it: the same seed gives the same bits with
+#: 1 or 2 threads (tested).
+BOOK_THREADS = 1
+
+
+def configure_threads(threads=BOOK_THREADS):
+    """Set TensorFlow's intra- and inter-op thread pools to `threads` threads.
+
+    It must run before TensorFlow executes its first operation; after that,
+    TensorFlow keeps its pools and this returns `False`. Other backends are
+    left alone. The environment variables `TF_NUM_INTRAOP_THREADS` and
+    `TF_NUM_INTEROP_THREADS`, when set, take precedence.
+
+    Args:
+        threads: Positive integer.
+
+    Returns:
+        Whether TensorFlow now uses the requested pools.
+    """
+    import numbers
+
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(
+            "configure_threads: Argument `threads` must be a positive integer. "
+            f"Received: threads={threads!r}"
+        )
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    intra = int(os.environ.get("TF_NUM_INTRAOP_THREADS", threads))
+    inter = int(os.environ.get("TF_NUM_INTEROP_THREADS", threads))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
+    except RuntimeError:  # TensorFlow is already running with its pools.
+        return (
+            tf.config.threading.get_intra_op_parallelism_threads() == intra
+            and tf.config.threading.get_inter_op_parallelism_threads() == inter
+        )
+    return True
+
+
+def setup(seed, threads=BOOK_THREADS):
+    """Start a run of the book: threads, seeds, and the device report.
+
+    Args:
+        seed: The run's root seed (see `set_seed`).
+        threads: TensorFlow threads per process (see `configure_threads`).
+
+    Returns:
+        The device report for `seed`, as `device_report` writes it.
+    """
+    configure_threads(threads)
     set_seed(seed)
     return device_report(seed)

@@ -65,10 +65,9 @@ def test_device_report():
     report = device_report()
     assert f"Keras {keras.__version__}" in report
     assert f"NumPy {np.__version__}" in report
-    assert "backend: tensorflow" in report
-    import tensorflow as tf
-
-    assert f"TensorFlow {tf.__version__}" in report
+    assert f"backend: {keras.backend.backend()}" in report
+    if keras.backend.backend() != "tensorflow":
+        assert "TensorFlow" not in report
     assert "CPU" in report
     assert "Devices:" in report and "CPU cores available:" in report
     assert "Seed" not in report
@@ -86,3 +85,92 @@ def test_setup_seeds_and_reports():
     a = keras.ops.convert_to_numpy(keras.random.normal((3,)))
     setup(11)
     np.testing.assert_array_equal(a, keras.ops.convert_to_numpy(keras.random.normal((3,))))
+
+
+@pytest.mark.tensorflow_only(reason="the report names the TensorFlow release it runs on")
+def test_device_report_names_the_tensorflow_release():
+    import tensorflow as tf
+
+    assert f"Keras {keras.__version__} (backend: tensorflow), TensorFlow {tf.__version__}" in device_report()
+
+
+class _FakeDevice:
+    """What `jax.devices()` returns on a machine with one CUDA GPU."""
+
+    platform = "gpu"
+    id = 0
+
+
+def test_a_gpu_would_be_reported(monkeypatch):
+    """A run on a GPU machine names the GPU and drops the "no GPU" note."""
+    import daekeras.runtime
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        monkeypatch.setattr(jax, "devices", lambda *args: [_FakeDevice()])
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        class Physical:
+            def __init__(self, name):
+                self.name = name
+
+        monkeypatch.setattr(
+            tf.config,
+            "list_physical_devices",
+            lambda *args: [Physical("/physical_device:CPU:0"), Physical("/physical_device:GPU:0")],
+        )
+    elif backend == "torch":
+        import torch
+
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert "GPU:0" in daekeras.runtime.devices()
+    report = device_report()
+    devices_line = next(line for line in report.splitlines() if line.startswith("Devices:"))
+    assert "GPU:0" in devices_line
+    assert "no GPU" not in report
+
+
+_THREADS_SCRIPT = """
+import hashlib, sys
+import numpy as np
+from daekeras.runtime import configure_threads
+threads = int(sys.argv[1])
+assert configure_threads(threads)
+import tensorflow as tf
+assert tf.config.threading.get_intra_op_parallelism_threads() == threads
+from daekeras.experiments import theano_run
+run = theano_run(3, 0.3, epochs=1, n_train=400, hidden_units=50, return_model=True)
+weights = run["model"].get_weights()
+print(hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_thread_count_changes_speed_not_results():
+    """`configure_threads` is a speed setting: 1 and 2 threads give the same bits."""
+    pytest.importorskip("tensorflow")
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_NUM_")}
+    digests = {
+        threads: subprocess.run(
+            [sys.executable, "-c", _THREADS_SCRIPT, str(threads)],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.split()[-1]
+        for threads in (1, 2)
+    }
+    assert digests[1] == digests[2]
+
+
+def test_configure_threads_rejects_bad_counts():
+    from daekeras.runtime import configure_threads
+
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=r"`threads` must be a positive integer. Received: threads="):
+            configure_threads(bad)
