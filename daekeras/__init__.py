@@ -2,28 +2,40 @@
 
 Corruption layers, a tied-weight decoder, the denoising autoencoder model,
 greedy layer-wise stacking and the helpers behind the daekeras book.
+
+`import daekeras` does not import Keras unless Keras is already imported,
+so that `python -m daekeras --help` answers at once. The first use of any
+public name (`daekeras.MaskingNoise`, `from daekeras import ...`) imports
+all of them, which registers every layer, loss and initialiser with
+`keras.saving` so that `keras.saving.load_model` finds them.
 """
 
-from daekeras.data import load_mnist
-from daekeras.data import to_unit_vectors
-from daekeras.initializers import SigmoidUniform
-from daekeras.layers import DenseTranspose
-from daekeras.layers import MaskingNoise
-from daekeras.layers import SaltAndPepperNoise
-from daekeras.layers import UnscaledDropout
-from daekeras.losses import HalfSumSquaredError
-from daekeras.losses import SummedBinaryCrossentropy
-from daekeras.models import DenoisingAutoencoder
-from daekeras.plotting import plot_digits
-from daekeras.plotting import plot_tiles
-from daekeras.plotting import tile_raster_images
-from daekeras.runtime import device_report
-from daekeras.runtime import set_seed
-from daekeras.runtime import setup
-from daekeras.stacking import build_classifier
-from daekeras.stacking import pretrain_stack
+import importlib
+import sys
 
 __version__ = "0.1.0"
+
+#: Where each public name lives.
+_EXPORTS = {
+    "DenoisingAutoencoder": "daekeras.models",
+    "DenseTranspose": "daekeras.layers",
+    "HalfSumSquaredError": "daekeras.losses",
+    "MaskingNoise": "daekeras.layers",
+    "SaltAndPepperNoise": "daekeras.layers",
+    "SigmoidUniform": "daekeras.initializers",
+    "SummedBinaryCrossentropy": "daekeras.losses",
+    "UnscaledDropout": "daekeras.layers",
+    "build_classifier": "daekeras.stacking",
+    "device_report": "daekeras.runtime",
+    "load_mnist": "daekeras.data",
+    "plot_digits": "daekeras.plotting",
+    "plot_tiles": "daekeras.plotting",
+    "pretrain_stack": "daekeras.stacking",
+    "set_seed": "daekeras.runtime",
+    "setup": "daekeras.runtime",
+    "tile_raster_images": "daekeras.plotting",
+    "to_unit_vectors": "daekeras.data",
+}
 
 __all__ = [
     "DenoisingAutoencoder",
@@ -45,3 +57,21 @@ __all__ = [
     "tile_raster_images",
     "to_unit_vectors",
 ]
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'daekeras' has no attribute {name!r}")
+    # All at once: one use of any name registers every serialisable class.
+    for exported, module in _EXPORTS.items():
+        globals()[exported] = getattr(importlib.import_module(module), exported)
+    return globals()[name]
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
+
+
+if "keras" in sys.modules:
+    # Keras is loaded already: register the classes now, at no extra cost.
+    __getattr__("DenoisingAutoencoder")

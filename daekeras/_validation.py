@@ -74,3 +74,56 @@ def check_rank(shape, rank, name, owner=None):
             f"{prefix}Expected `{name}` of rank {rank}. "
             f"Received: {name} with shape {None if shape is None else tuple(shape)}"
         )
+
+
+def check_seed(seed, name="seed", owner=None):
+    """Return `seed` if it is `None` or a seed Keras's generators tell apart.
+
+    A layer or initialiser seed is a *stream* seed (see `daekeras.seeds`):
+    an integer in `[0, daekeras.seeds.SEED_SPACE)`.
+    """
+    from daekeras.seeds import SEED_SPACE
+    from daekeras.seeds import check_seed as _check
+
+    return _check(seed, name, owner, maximum=SEED_SPACE - 1, allow_none=True)
+
+
+def _dtype_name(value):
+    """The Keras name of `value`'s dtype (`"float32"`, `"string"`, `"<U1"`, ...)."""
+    import keras
+    import numpy as np
+
+    if not hasattr(value, "dtype"):
+        value = np.asarray(value)
+    try:
+        return keras.backend.standardize_dtype(value.dtype)
+    except ValueError:
+        return str(value.dtype)
+
+
+def check_numeric(value, name, owner=None):
+    """Raise a `TypeError` unless `value` has a float, integer or boolean dtype."""
+    dtype = _dtype_name(value)
+    if not ("float" in dtype or "int" in dtype or dtype == "bool"):
+        prefix = f"{owner}: " if owner else ""
+        raise TypeError(
+            f"{prefix}Expected `{name}` of a float, integer or boolean dtype. "
+            f"Received: {name} with dtype {dtype}"
+        )
+
+
+def numeric_inputs(inputs, dtype, name="inputs", owner=None):
+    """Cast integer and boolean `inputs` to the float `dtype`; refuse others.
+
+    Float tensors are returned unchanged. Integer, unsigned and boolean
+    tensors are cast to `dtype` with their values unchanged (a `uint8` pixel
+    255 becomes 255.0, as `keras.layers.Dense` treats it; scale images with
+    `daekeras.to_unit_vectors` first). Strings, complex numbers and other
+    dtypes raise a `TypeError`.
+    """
+    import keras
+
+    check_numeric(inputs, name, owner)
+    if "float" in _dtype_name(inputs):
+        return inputs
+    return keras.ops.cast(inputs, dtype)

@@ -402,13 +402,39 @@ def write_json_atomic(obj, path):
         raise
 
 
-def load_results(path):
-    """Read a results file written by `python -m daekeras ... --out PATH`."""
+def load_results(path, experiment=None):
+    """Read a results file written by `python -m daekeras ... --out PATH`.
+
+    Args:
+        path: The file.
+        experiment: Optional name (`"exp1"`, `"exp2"`, `"dropout"`, ...) the
+            file must hold.
+
+    Returns:
+        The file's JSON object.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"load_results: no results file at {str(path)!r}. Regenerate it "
             "with the command in the chapter (python -m daekeras ... --out PATH)."
         )
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            results = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"load_results: {str(path)!r} is not a complete results file ({error}). "
+            "Regenerate it with the command that made it."
+        ) from None
+    if not isinstance(results, dict) or not isinstance(results.get("runs"), list):
+        raise ValueError(
+            f"load_results: {str(path)!r} is not a results file of python -m daekeras: "
+            "expected a JSON object with a list of `runs`."
+        )
+    if experiment is not None and results.get("experiment") != experiment:
+        raise ValueError(
+            f"load_results: Argument `experiment` expects a file of {experiment!r}. "
+            f"Received: {str(path)!r}, a file of {results.get('experiment')!r}"
+        )
+    return results

@@ -5,6 +5,7 @@ import math
 import keras
 
 from daekeras._validation import check_positive_int
+from daekeras._validation import check_seed
 
 
 @keras.saving.register_keras_serializable(package="daekeras")
@@ -22,7 +23,7 @@ class SigmoidUniform(keras.initializers.Initializer):
     Args:
         fan_in: Optional integer, the number of inputs of the layer.
         fan_out: Optional integer, the number of outputs of the layer.
-        seed: Optional integer seed.
+        seed: Optional integer seed in `[0, 2**31 - 3]`.
 
     Example:
 
@@ -39,7 +40,7 @@ class SigmoidUniform(keras.initializers.Initializer):
         name = type(self).__name__
         self.fan_in = None if fan_in is None else check_positive_int(fan_in, "fan_in", name)
         self.fan_out = None if fan_out is None else check_positive_int(fan_out, "fan_out", name)
-        self.seed = seed
+        self.seed = check_seed(seed, "seed", name)
 
     def limit(self, shape):
         """The half-width of the uniform range for a tensor of `shape`."""

@@ -13,6 +13,45 @@ def to_numpy(x):
     return keras.ops.convert_to_numpy(x)
 
 
+def value_and_gradients(loss_fn, variables):
+    """The value of `loss_fn()` and its gradients with respect to `variables`.
+
+    Keras 3 has no backend-neutral gradient call, so this is the one place
+    the tests speak to a backend: `tf.GradientTape` on TensorFlow,
+    `jax.value_and_grad` over a `keras.StatelessScope` on JAX, autograd on
+    PyTorch. `loss_fn` takes no arguments and computes a scalar with Keras
+    layers and `keras.ops` that read `variables`.
+
+    Returns:
+        `(loss, gradients)`: a Python float and one NumPy array per variable.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        grads = tape.gradient(loss, [v.value for v in variables])
+    elif backend == "jax":
+        import jax
+
+        def stateless(values):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return loss_fn()
+
+        loss, grads = jax.value_and_grad(stateless)([v.value for v in variables])
+    elif backend == "torch":
+        for v in variables:
+            v.value.grad = None
+        loss = loss_fn()
+        loss.backward()
+        grads = [v.value.grad for v in variables]
+    else:
+        raise NotImplementedError(f"no gradients on the {backend} backend")
+    assert all(g is not None for g in grads), "a variable does not reach the loss"
+    return float(to_numpy(loss)), [to_numpy(g) for g in grads]
+
+
 def run_layer_test(
     layer_cls,
     init_kwargs,

@@ -181,13 +181,30 @@ def test_missing_file_without_download(nowhere, no_network, monkeypatch):
         load_mnist(download=False)
 
 
-def test_download_is_the_last_resort(nowhere, monkeypatch):
-    import keras
-
+def test_download_is_the_last_resort(nowhere, monkeypatch, vendored):
+    # A file:// URL stands in for the server: the download path is the real one.
     monkeypatch.delenv("DAEKERAS_OFFLINE", raising=False)
-    sentinel = object()
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: sentinel)
-    assert load_mnist() is sentinel
+    monkeypatch.setattr(daekeras.data, "MNIST_URL", vendored.as_uri())
+    monkeypatch.setattr(daekeras.data, "KERAS_SHA256", VENDORED_SHA256)
+    (x_train, _), _ = load_mnist()
+    assert x_train.shape == (60000, 28, 28)
+    cached = nowhere[-1]
+    assert cached == daekeras.data.keras_cache_path()
+    assert sha256_of(cached) == VENDORED_SHA256
+    assert sorted(p.name for p in cached.parent.iterdir()) == ["mnist.npz"]
+
+
+def test_download_with_a_wrong_checksum_leaves_nothing(tmp_path, vendored):
+    target = tmp_path / "datasets" / "mnist.npz"
+    with pytest.raises(ValueError, match=rf"sha256 {VENDORED_SHA256}, expected {KERAS_SHA256}"):
+        daekeras.data.download_mnist(target, url=vendored.as_uri())
+    assert list(target.parent.iterdir()) == []  # no temporary file, no mnist.npz
+    # A good copy already in place is left untouched by a failed download.
+    shutil.copy(vendored, target)
+    with pytest.raises(ValueError, match="Nothing was written"):
+        daekeras.data.download_mnist(target, url=vendored.as_uri(), sha256="0" * 64)
+    assert sha256_of(target) == VENDORED_SHA256
+    assert [p.name for p in target.parent.iterdir()] == ["mnist.npz"]
 
 
 def test_load_mnist_never_touches_the_network(no_network):

@@ -2,10 +2,12 @@ import keras
 from keras import ops
 
 from daekeras._validation import check_rank
+from daekeras._validation import numeric_inputs
+from daekeras.layers._base import NumericInputsMixin
 
 
 @keras.saving.register_keras_serializable(package="daekeras")
-class DenseTranspose(keras.layers.Layer):
+class DenseTranspose(NumericInputsMixin, keras.layers.Layer):
     """A decoder that uses the transpose of a `Dense` layer's kernel.
 
     With an encoder `h = s(x W + b)` the tied decoder computes
@@ -29,7 +31,9 @@ class DenseTranspose(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Call arguments:
-        inputs: Tensor of shape `(batch, units_of_tied_layer)`.
+        inputs: Tensor of shape `(batch, units_of_tied_layer)`. Integer and
+            boolean inputs are cast to the layer's float dtype, values
+            unchanged.
 
     Input shape:
         `(batch_size, tied_to.units)`.
@@ -61,9 +65,27 @@ class DenseTranspose(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.activation = keras.activations.get(activation)
+        owner = type(self).__name__
+        try:
+            self.activation = keras.activations.get(activation)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{owner}: Argument `activation` must be None, a callable or the "
+                f"name of a Keras activation. Received: activation={activation!r}"
+            ) from None
+        if not isinstance(use_bias, bool):
+            raise TypeError(
+                f"{owner}: Argument `use_bias` must be a bool. "
+                f"Received: use_bias={use_bias!r}"
+            )
         self.use_bias = use_bias
-        self.bias_initializer = keras.initializers.get(bias_initializer)
+        try:
+            self.bias_initializer = keras.initializers.get(bias_initializer)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{owner}: Argument `bias_initializer` must be a Keras initializer "
+                f"or its name. Received: bias_initializer={bias_initializer!r}"
+            ) from None
         # Not tracked as a sublayer: the kernel belongs to `tied_to` and must
         # not be counted (or saved) twice.
         object.__setattr__(self, "_tied_to", None)
@@ -117,6 +139,7 @@ class DenseTranspose(keras.layers.Layer):
             self.bias = None
 
     def call(self, inputs):
+        inputs = numeric_inputs(inputs, self.compute_dtype, owner=type(self).__name__)
         kernel = ops.cast(self._tied_to.kernel, inputs.dtype)
         outputs = ops.matmul(inputs, ops.transpose(kernel))
         if self.bias is not None:

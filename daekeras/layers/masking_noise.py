@@ -2,10 +2,14 @@ import keras
 from keras import ops
 
 from daekeras._validation import check_rate
+from daekeras._validation import check_seed
+from daekeras._validation import numeric_inputs
+from daekeras.layers._base import NumericInputsMixin
+from daekeras.layers._base import SeedStateMixin
 
 
 @keras.saving.register_keras_serializable(package="daekeras")
-class MaskingNoise(keras.layers.Layer):
+class MaskingNoise(NumericInputsMixin, SeedStateMixin, keras.layers.Layer):
     """Zero each input element with probability `rate`, without rescaling.
 
     This is the masking corruption of denoising autoencoders: during
@@ -17,13 +21,29 @@ class MaskingNoise(keras.layers.Layer):
     partly erased version of the clean one. At inference the layer is the
     identity.
 
+    Each element is erased independently, so the number of erased elements
+    of an input of `d` elements varies around `rate · d` (binomially, with
+    standard deviation `sqrt(d · rate · (1 - rate))`). This is what
+    DeepLearnToolbox (`rand(size(x)) > rate`) and the Theano `dA` tutorial
+    (`binomial(n=1, p=1 - rate)`) do. Vincent et al. (2008, 2010) describe
+    masking as erasing a *fixed number* `rate · d` of the elements, chosen at
+    random for each example.
+
+    The state of the layer's random generator is saved with the model
+    (`.keras` and `.weights.h5` files), so that training resumed from a saved
+    model draws the same noise as training that never stopped.
+
     Args:
         rate: Float in [0, 1). Probability of zeroing each element.
-        seed: Optional integer, the seed of the layer's random generator.
+        seed: Optional integer in `[0, 2**31 - 3]`, the seed of the layer's
+            random generator.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Call arguments:
-        inputs: Input tensor of any rank.
+        inputs: Input tensor of any rank. Integer and boolean inputs are
+            cast to the layer's float dtype, values unchanged; NaN and inf
+            pass through (masking multiplies by 0: a masked NaN or inf
+            gives NaN).
         training: Python boolean. Corrupt only when `True`.
 
     Input shape:
@@ -53,12 +73,13 @@ class MaskingNoise(keras.layers.Layer):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_rate(rate, "rate", type(self).__name__)
-        self.seed = seed
+        self.seed = check_seed(seed, "seed", type(self).__name__)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs, training=False):
+        inputs = numeric_inputs(inputs, self.compute_dtype, owner=type(self).__name__)
         if training and self.rate > 0:
             keep = keras.random.uniform(
                 ops.shape(inputs), seed=self.seed_generator

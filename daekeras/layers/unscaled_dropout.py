@@ -2,10 +2,14 @@ import keras
 from keras import ops
 
 from daekeras._validation import check_rate
+from daekeras._validation import check_seed
+from daekeras._validation import numeric_inputs
+from daekeras.layers._base import NumericInputsMixin
+from daekeras.layers._base import SeedStateMixin
 
 
 @keras.saving.register_keras_serializable(package="daekeras")
-class UnscaledDropout(keras.layers.Layer):
+class UnscaledDropout(NumericInputsMixin, SeedStateMixin, keras.layers.Layer):
     """Dropout as DeepLearnToolbox does it: unscaled in training, scaled at test.
 
     During training each element is zeroed with probability `rate` and the
@@ -15,13 +19,21 @@ class UnscaledDropout(keras.layers.Layer):
     test-time network by the opposite route: it multiplies the survivors by
     `1 / (1 - rate)` in training and does nothing at inference.
 
+    The state of the layer's random generator is saved with the model
+    (`.keras` and `.weights.h5` files), so that training resumed from a saved
+    model draws the same noise as training that never stopped.
+
     Args:
         rate: Float in [0, 1). Probability of zeroing each element.
-        seed: Optional integer, the seed of the layer's random generator.
+        seed: Optional integer in `[0, 2**31 - 3]`, the seed of the layer's
+            random generator.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Call arguments:
-        inputs: Input tensor of any rank.
+        inputs: Input tensor of any rank. Integer and boolean inputs are
+            cast to the layer's float dtype, values unchanged; NaN and inf
+            pass through (masking multiplies by 0: a masked NaN or inf
+            gives NaN).
         training: Python boolean. Drop units when `True`, scale when `False`.
 
     Example:
@@ -39,12 +51,13 @@ class UnscaledDropout(keras.layers.Layer):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_rate(rate, "rate", type(self).__name__)
-        self.seed = seed
+        self.seed = check_seed(seed, "seed", type(self).__name__)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs, training=False):
+        inputs = numeric_inputs(inputs, self.compute_dtype, owner=type(self).__name__)
         if self.rate == 0:
             return inputs
         if training:

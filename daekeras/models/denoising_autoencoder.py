@@ -28,6 +28,18 @@ def _initializers(init, fan_in, fan_out, kernel_seed, bias_seed):
     return keras.initializers.GlorotUniform(seed=kernel_seed), "zeros"
 
 
+def _check_activation(activation, name, owner):
+    """Raise a clear error unless Keras knows `activation`."""
+    try:
+        keras.activations.get(activation)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{owner}: Argument `{name}` must be the name of a Keras activation "
+            f"(such as 'sigmoid' or 'linear') or a callable. Received: {name}={activation!r}"
+        ) from None
+    return activation
+
+
 def make_dense(units, fan_in, activation, init, kernel_seed=None, bias_seed=None, name=None):
     """A `Dense` layer initialised as one of the originals does it.
 
@@ -42,6 +54,7 @@ def make_dense(units, fan_in, activation, init, kernel_seed=None, bias_seed=None
         name: Optional layer name.
     """
     check_choice(init, "init", INITS)
+    _check_activation(activation, "activation", "make_dense")
     kernel_init, bias_init = _initializers(init, fan_in, units, kernel_seed, bias_seed)
     return keras.layers.Dense(
         units,
@@ -136,8 +149,8 @@ class DenoisingAutoencoder(keras.Model):
                 f"{owner}: Argument `tied` must be a bool. Received: tied={tied!r}"
             )
         self.tied = tied
-        self.hidden_activation = hidden_activation
-        self.output_activation = output_activation
+        self.hidden_activation = _check_activation(hidden_activation, "hidden_activation", owner)
+        self.output_activation = _check_activation(output_activation, "output_activation", owner)
         self.seed = check_seed(
             seed, "seed", owner, maximum=MAX_COMPONENT_SEED, allow_none=True
         )
