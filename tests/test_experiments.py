@@ -139,9 +139,9 @@ def test_write_json_atomic_leaves_nothing_when_the_write_fails(tmp_path, monkeyp
 
 def test_write_json_atomic_replaces_an_old_file_whole(tmp_path):
     path = tmp_path / "out.json"
-    experiments.write_json_atomic({"old": True}, path)
-    experiments.write_json_atomic({"new": [1, 2]}, path)
-    assert experiments.load_results(path) == {"new": [1, 2]}
+    experiments.write_json_atomic({"experiment": "old", "runs": []}, path)
+    experiments.write_json_atomic({"experiment": "new", "runs": [1, 2]}, path)
+    assert experiments.load_results(path) == {"experiment": "new", "runs": [1, 2]}
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
