@@ -14,8 +14,12 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export DAEKERAS_OFFLINE := 1
 export KERAS_BACKEND := tensorflow
 export PYTHONHASHSEED := 0
+# One TensorFlow thread per process (daekeras.runtime.BOOK_THREADS): faster
+# here for the book's small networks, and two processes share the two cores.
+export TF_NUM_INTRAOP_THREADS := 1
+export TF_NUM_INTEROP_THREADS := 1
 
-.PHONY: setup book test test-unit test-notebooks test-book benchmark clean
+.PHONY: setup setup-jax browser book test test-unit test-jax test-wheel test-gpu-fallback test-notebooks test-book linkcheck benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +28,18 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
+
+# The JAX backend in a second environment, without TensorFlow: the package
+# with its own dependencies (pyproject.toml), JAX's CPU wheels, the test tools.
+VENV_JAX ?= .venv-jax
+PY_JAX := $(VENV_JAX)/bin/python
+$(VENV_JAX)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_JAX)
+	$(PY_JAX) -m pip install --quiet --upgrade pip
+	$(PY_JAX) -m pip install --quiet -e . "jax[cpu]" "pytest>=8" "pyyaml>=6"
+	touch $@
+
+setup-jax: $(VENV_JAX)/.installed
 
 # The execution cache is keyed on the notebooks' own source. A change to the
 # package, the stored results or the data would not re-execute them, so it
@@ -38,18 +54,59 @@ _build/.cache-inputs: $(CACHE_INPUTS)
 book: setup _build/.cache-inputs
 	$(JB) build . 
 
-## Every test: unit tests, every notebook under nbval, a strict book build.
-test: test-unit test-notebooks test-book
+## Every test: unit tests on TensorFlow and on JAX, the wheel, the GPU
+## script's CPU fallback, every notebook under nbval, a strict book build.
+test: test-unit test-jax test-wheel test-gpu-fallback test-notebooks test-book
 
+UNIT := not book and not wheel and not gpu_check
 test-unit: setup
-	$(PY) -m pytest -p no:cacheprovider -m "not book" tests
+	$(PY) -m pytest -p no:cacheprovider -m "$(UNIT)" tests
 
-test-notebooks: setup
-	$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider book/
+## The unit tests (slow ones included) on the JAX backend, without TensorFlow.
+test-jax: setup-jax
+	KERAS_BACKEND=jax $(PY_JAX) -m pytest -p no:cacheprovider -m "$(UNIT)" tests
 
-test-book: setup _build/.cache-inputs
+## sdist and wheel: built without warnings, `twine check`, installed in a fresh venv.
+test-wheel: setup
+	$(PY) -m pytest -p no:cacheprovider -m wheel tests/test_packaging.py
+
+## benchmarks/gpu_check.sh --quick with the JAX environment: on a machine
+## without a GPU it must pass and say "no GPU".
+test-gpu-fallback: setup setup-jax
+	DAEKERAS_JAX_PYTHON=$(abspath $(PY_JAX)) $(PY) -m pytest -p no:cacheprovider -m gpu_check tests/test_gpu_check.py
+
+# Every notebook under nbval, two at a time (one TensorFlow thread each; see
+# daekeras.runtime.BOOK_THREADS). Each notebook that passes is stored with its
+# outputs in the book's execution cache (tests/nbval_cache.py), so the book
+# build of the same `make test` renders what nbval checked instead of
+# executing every notebook a second time.
+NB_WORKERS ?= 2
+test-notebooks: setup _build/.cache-inputs
+	PYTHONPATH=tests $(PY) -m pytest -p nbval_cache --nbval-cache _build/.jupyter_cache \
+		-n $(NB_WORKERS) --dist loadfile \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider book/
+
+# The browser checks of the book open every page in headless Chromium with the
+# driver of the same Debian package version. Installed when missing and run as
+# root (CI); elsewhere, install them or name them with CHROMIUM/CHROMEDRIVER.
+BROWSER_PACKAGES := chromium chromium-driver fonts-dejavu-core
+browser:
+	@if [ -n "$${CHROMIUM:-}" ] && [ -n "$${CHROMEDRIVER:-}" ]; then exit 0; fi; \
+	if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	else \
+		echo "make test-book needs chromium and chromedriver: apt-get install $(BROWSER_PACKAGES), or set CHROMIUM and CHROMEDRIVER." >&2; exit 1; \
+	fi
+
+## Strict book build, then the checks of the rendered book, in a browser too.
+test-book: setup browser _build/.cache-inputs
 	$(JB) build . -n -W --keep-going
 	$(PY) -m pytest -p no:cacheprovider -m book tests
+
+## External links of the book (needs the internet; not part of `make test`).
+linkcheck: setup _build/.cache-inputs
+	$(JB) build . --builder linkcheck
 
 benchmark: setup
 	$(PY) benchmarks/run.py

@@ -210,16 +210,21 @@ def da_step(x, steps, repeats):
         times["daekeras"].append(daekeras_step_seconds(x, steps))
         times["numpy"].append(tuple(v / steps for v in timings(numpy_epoch)[0]))
         times["gemm"].append(tuple(v / steps for v in timings(gemm_epoch)[0]))
-    jax = jax_step_seconds(steps)
+    import keras
+
+    jax = jax_step_seconds(steps) if keras.backend.backend() != "jax" else None
     if jax is not None:
         times["jax"] = [jax]
-    figures = {}
+    import keras
+
+    backend = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}.get(keras.backend.backend(), keras.backend.backend())
+    figures = {"backend": keras.backend.backend()}
     for clock, index in (("wall", 0), ("cpu", 1)):
         t = {k: 1000 * statistics.median(v[index] for v in values) for k, values in times.items()}
-        row(f"dA step, daekeras (TensorFlow), {clock}", t["daekeras"], "ms", "NumPy float32 step", t["numpy"])
-        row(f"dA step, daekeras (TensorFlow), {clock}", t["daekeras"], "ms", "GEMM bound (5 products)", t["gemm"])
+        row(f"dA step, daekeras ({backend}), {clock}", t["daekeras"], "ms", "NumPy float32 step", t["numpy"])
+        row(f"dA step, daekeras ({backend}), {clock}", t["daekeras"], "ms", "GEMM bound (5 products)", t["gemm"])
         if "jax" in t:
-            row(f"dA step, daekeras (JAX backend), {clock}", t["jax"], "ms", "NumPy float32 step", t["numpy"])
+            row(f"dA step, daekeras (JAX, subprocess), {clock}", t["jax"], "ms", "NumPy float32 step", t["numpy"])
         figures.update({f"da_step_ms_{k}_{clock}": round(v, 4) for k, v in t.items()})
     return figures
 

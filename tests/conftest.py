@@ -2,7 +2,10 @@
 
 The environment is set before Keras is imported anywhere: TensorFlow's C++
 logging is silenced, `load_mnist` never downloads, matplotlib draws off-screen
-and the TensorFlow backend is used (as in the Makefile).
+and the TensorFlow backend is used unless `KERAS_BACKEND` names another one
+(`make test-jax` runs the suite on JAX). Tests about TensorFlow itself carry
+the `tensorflow_only` marker and are skipped, with the reason, on other
+backends.
 """
 
 import os
@@ -29,6 +32,26 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "book: checks the rendered book in _build/html (run after `jupyter-book build`)"
     )
+    config.addinivalue_line(
+        "markers", "tensorflow_only(reason): about TensorFlow itself; skipped on other Keras backends"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    import keras
+
+    backend = keras.backend.backend()
+    for item in items:
+        marker = item.get_closest_marker("tensorflow_only")
+        if marker is None:
+            continue
+        why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not why:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.tensorflow_only needs a reason")
+        if backend != "tensorflow":
+            item.add_marker(
+                pytest.mark.skip(reason=f"TensorFlow only ({why}); this run uses the {backend} backend")
+            )
 
 
 @pytest.fixture

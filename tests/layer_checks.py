@@ -13,6 +13,21 @@ def to_numpy(x):
     return keras.ops.convert_to_numpy(x)
 
 
+def float64_allowed():
+    """A context in which every backend computes in float64 when asked.
+
+    JAX truncates float64 to float32 unless x64 is enabled; inside this
+    context it is (`jax.enable_x64(True)`). Other backends need nothing.
+    """
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.enable_x64(True)
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
 def value_and_gradients(loss_fn, variables):
     """The value of `loss_fn()` and its gradients with respect to `variables`.
 

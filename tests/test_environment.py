@@ -106,7 +106,7 @@ def test_installed_jupyter_book_matches_the_pin(pyproject):
 
 def test_test_extra_has_what_the_suite_imports(pyproject):
     test = pyproject["project"]["optional-dependencies"]["test"]
-    for name in ("pytest", "pyyaml", "tensorflow", "nbval"):
+    for name in ("pytest", "pyyaml", "tensorflow", "nbval", "build", "twine"):
         _requirement(test, name)
 
 
@@ -114,5 +114,17 @@ def test_markers_used_by_the_suite_are_registered_in_pyproject(pyproject):
     """`--strict-markers` rejects unregistered markers; pyproject must list them."""
     options = pyproject["tool"]["pytest"]["ini_options"]
     assert "--strict-markers" in options["addopts"]
-    registered = {line.split(":", 1)[0].strip() for line in options["markers"]}
-    assert {"slow", "book"} <= registered
+    # "name: help" or "name(args): help", as pytest reads them.
+    registered = {re.match(r"\s*(\w+)", line).group(1) for line in options["markers"]}
+    assert {"slow", "book", "tensorflow_only", "wheel", "gpu_check"} <= registered
+
+
+def test_make_test_covers_both_backends_the_wheel_and_the_gpu_script(root):
+    text = (root / "Makefile").read_text()
+    prerequisites = re.search(r"^test:(.*)$", text, re.M).group(1).split()
+    assert {"test-unit", "test-jax", "test-wheel", "test-gpu-fallback"} <= set(prerequisites)
+    assert re.search(r"^test-jax:.*\n\tKERAS_BACKEND=jax ", text, re.M)
+    # The JAX environment installs the package's own dependencies and JAX, no TensorFlow.
+    jax_installs = re.findall(r"^\t\$\(PY_JAX\) -m pip install\b[^\n]*", text, re.M)
+    assert any('-e . "jax[cpu]"' in line for line in jax_installs), jax_installs
+    assert not any("tensorflow" in line or "[book" in line or "[test" in line for line in jax_installs)

@@ -38,9 +38,3 @@ def test_public_names_have_docstrings(name):
     doc = inspect.getdoc(getattr(daekeras, name))
     assert doc and len(doc.splitlines()[0]) > 10
 
-
-def test_version_matches_pyproject(root):
-    import tomllib
-
-    with open(root / "pyproject.toml", "rb") as f:
-        assert tomllib.load(f)["project"]["version"] == daekeras.__version__

@@ -114,15 +114,13 @@ def test_default_epsilon_is_keras_epsilon():
     assert SummedBinaryCrossentropy().get_config()["epsilon"] == keras.config.epsilon()
 
 
+@pytest.mark.tensorflow_only(reason="the logits are recovered on the TensorFlow backend only (documented)")
 def test_summed_binary_crossentropy_keeps_the_gradient_where_the_sigmoid_saturates():
     """Theano's cost has gradient `z - x` at the logits; clipping would zero it.
 
     A unit whose logit is -40 outputs z ≈ 4e-18, far below the clip at 1e-7,
     with target 1: the cost is about 40 and its gradient must move the bias.
     """
-    pytest.importorskip("tensorflow")
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the logits are recovered on the TensorFlow backend only (documented)")
     model = keras.Sequential([
         keras.Input((1,)),
         keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",

@@ -150,9 +150,9 @@ print(hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest())
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow_only(reason="configure_threads sets TensorFlow's thread pools")
 def test_thread_count_changes_speed_not_results():
     """`configure_threads` is a speed setting: 1 and 2 threads give the same bits."""
-    pytest.importorskip("tensorflow")
     import os
     import subprocess
     import sys
