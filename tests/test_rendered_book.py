@@ -175,3 +175,72 @@ def test_page_parser_on_samples():
     assert page.images == 1
     assert "cuda" in "".join(page.outputs) and "var cuda" not in "".join(page.text)
     assert re.search(LOG_NOISE_IN_OUTPUTS[0], "".join(page.outputs))
+
+
+def _api_html():
+    page = HTML_DIR / "book" / "api.html"
+    assert page.is_file(), f"{page.relative_to(ROOT)} is missing"
+    return page.read_text(encoding="utf-8")
+
+
+def test_api_classes_show_their_real_signatures():
+    source = _api_html()
+    # <dt class="sig sig-object py" id="daekeras.MaskingNoise"> ... </dt>
+    signatures = {
+        m.group(1): re.sub(r"<[^>]+>", "", m.group(2))
+        for m in re.finditer(r'<dt class="sig sig-object py" id="([\w.]+)">(.*?)</dt>', source, re.S)
+    }
+    classes = {name: sig for name, sig in signatures.items() if re.search(r"\bclass\b", sig)}
+    assert "daekeras.MaskingNoise" in classes, sorted(signatures)
+    catch_all = [name for name, sig in classes.items() if "*args, **kwargs" in html.unescape(sig)]
+    assert catch_all == [], f"classes documented as (*args, **kwargs): {catch_all}"
+    assert "rate" in classes["daekeras.MaskingNoise"]
+    assert "hidden_units" in classes["daekeras.DenoisingAutoencoder"]
+
+
+def test_api_references_are_links_and_examples_are_kept():
+    source = _api_html()
+    text = html.unescape("".join(_parse(HTML_DIR / "book" / "api.html").text))
+    assert "](http" not in text, "a Markdown link is shown as text"
+    cited = re.findall(r'<a class="reference external" href="(https://doi\.org/[^"]+)">', source)
+    assert "https://doi.org/10.1145/1390156.1390294" in cited
+    # Each `Example:` heading (a paragraph, or Napoleon's rubric) is followed
+    # by its doctest block, rendered as code.
+    headings = re.findall(r'<p( class="rubric")?>Examples?:?</p>\s*(.{0,300})', source, re.S)
+    assert headings, "no Example on the API page"
+    without = [block[:80] for _, block in headings if not re.match(r'<div class="doctest', block)]
+    assert without == [], f"Example headings without a doctest block: {without}"
+
+
+def test_intro_orients_the_reader():
+    page = HTML_DIR / "book" / "intro.html"
+    source = page.read_text(encoding="utf-8")
+    text = html.unescape("".join(_parse(page).text))
+    # One picture, numbered and captioned: clean, corrupted, reconstructed digits.
+    assert re.search(r'<figure[^>]*id="fig-intro-denoising"', source)
+    assert re.search(r'<span class="caption-number">Fig\. \d+ </span>', source)
+    # How to run it, with the real repository and no placeholder.
+    assert "git clone https://github.com/daekeras/daekeras" in text
+    for command in ("make book", "make test", ".venv/bin/jupyter lab"):
+        assert command in text, command
+    assert not re.search(r"<[a-z ]*repository>|&lt;this", source + text)
+    # The chapter map links every chapter.
+    for stem in TOC_NOTEBOOKS:
+        name = stem.rsplit("/", 1)[-1]
+        assert f'href="{name}.html"' in source, f"the intro does not link {name}"
+
+
+def test_intro_lists_the_measured_time_of_every_chapter():
+    source = (HTML_DIR / "book" / "intro.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="[^"]*exec-times[^"]*">(.*?)</table>', source, re.S)
+    assert table, "the intro has no table of run times"
+    times = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        link = re.search(r'href="([\w.-]+)\.html"', cells[0]) if cells else None
+        if link:
+            times[link.group(1)] = html.unescape(re.sub(r"<[^>]+>", "", cells[1])).strip()
+    for stem in TOC_NOTEBOOKS:
+        name = stem.rsplit("/", 1)[-1]
+        assert name in times, f"no run time for {stem}; rows: {sorted(times)}"
+        assert re.fullmatch(r"(\d+\smin\s)?\d+\ss", times[name]), (stem, times[name])
