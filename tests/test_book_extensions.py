@@ -6,6 +6,11 @@ import pytest
 
 from book_toc import ROOT
 
+# The extensions are Sphinx code: the book's environment has Sphinx and
+# docutils, the JAX environment of `make test-jax` does not.
+pytest.importorskip("docutils", reason="the book's Sphinx extensions need the book environment")
+pytest.importorskip("sphinx", reason="the book's Sphinx extensions need the book environment")
+
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 import book_pages  # noqa: E402
