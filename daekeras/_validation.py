@@ -127,3 +127,20 @@ def numeric_inputs(inputs, dtype, name="inputs", owner=None):
     if "float" in _dtype_name(inputs):
         return inputs
     return keras.ops.cast(inputs, dtype)
+
+
+def check_activation(activation, name, owner):
+    """Resolve a Keras activation, or raise an error that names the argument.
+
+    Returns:
+        The activation function (`keras.activations.get(activation)`).
+    """
+    import keras
+
+    try:
+        return keras.activations.get(activation)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{owner}: Argument `{name}` must be None, a callable or the "
+            f"name of a Keras activation. Received: {name}={activation!r}"
+        ) from None

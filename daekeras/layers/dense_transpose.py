@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from daekeras._validation import check_activation
 from daekeras._validation import check_rank
 from daekeras._validation import numeric_inputs
 from daekeras.layers._base import NumericInputsMixin
@@ -66,13 +67,7 @@ class DenseTranspose(NumericInputsMixin, keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        try:
-            self.activation = keras.activations.get(activation)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{owner}: Argument `activation` must be None, a callable or the "
-                f"name of a Keras activation. Received: activation={activation!r}"
-            ) from None
+        self.activation = check_activation(activation, "activation", owner)
         if not isinstance(use_bias, bool):
             raise TypeError(
                 f"{owner}: Argument `use_bias` must be a bool. "

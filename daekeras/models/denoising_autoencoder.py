@@ -1,5 +1,6 @@
 import keras
 
+from daekeras._validation import check_activation
 from daekeras._validation import check_choice
 from daekeras._validation import check_positive_int
 from daekeras._validation import check_rank
@@ -29,14 +30,8 @@ def _initializers(init, fan_in, fan_out, kernel_seed, bias_seed):
 
 
 def _check_activation(activation, name, owner):
-    """Raise a clear error unless Keras knows `activation`."""
-    try:
-        keras.activations.get(activation)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{owner}: Argument `{name}` must be the name of a Keras activation "
-            f"(such as 'sigmoid' or 'linear') or a callable. Received: {name}={activation!r}"
-        ) from None
+    """Raise a clear error unless Keras knows `activation`; return it unchanged."""
+    check_activation(activation, name, owner)
     return activation
 
 
