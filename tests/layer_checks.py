@@ -166,3 +166,18 @@ def run_layer_test(
         history = dense_model.fit(input_data, y, epochs=1, batch_size=len(input_data), verbose=0)
         assert np.isfinite(history.history["loss"][0])
     return layer
+
+
+def stored_arrays(keras_file):
+    """The names of the arrays in a `.keras` file's weights."""
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(keras_file) as archive:
+        data = archive.read("model.weights.h5")
+    names = []
+    with h5py.File(io.BytesIO(data), "r") as f:
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+    return names

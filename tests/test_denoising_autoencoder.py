@@ -1,7 +1,6 @@
 """DenoisingAutoencoder (tied and untied) and make_dense."""
 
 import math
-import zipfile
 
 import keras
 import numpy as np
@@ -14,6 +13,7 @@ from daekeras import MaskingNoise
 from daekeras import SaltAndPepperNoise
 from daekeras import SummedBinaryCrossentropy
 from daekeras.models.denoising_autoencoder import make_dense
+from layer_checks import stored_arrays
 from layer_checks import to_numpy
 
 D, H = 12, 5
@@ -40,20 +40,6 @@ def trained(x, **kwargs):
     dae.compile(optimizer=keras.optimizers.SGD(0.1), loss=SummedBinaryCrossentropy())
     dae.fit(x, x, batch_size=16, epochs=2, verbose=0)
     return dae
-
-
-def h5_dataset_count(keras_file):
-    """How many arrays the `.keras` archive's weights file holds."""
-    import io
-
-    import h5py
-
-    with zipfile.ZipFile(keras_file) as archive:
-        data = archive.read("model.weights.h5")
-    names = []
-    with h5py.File(io.BytesIO(data), "r") as f:
-        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
-    return names
 
 
 # -- Structure ----------------------------------------------------------------
@@ -260,7 +246,7 @@ def test_keras_file_round_trip(tied, corruption, x, tmp_path):
     n_weights = 3 if tied else 4
     assert len(loaded.weights) == n_weights
     # The kernel is stored once: no duplicate for the tied decoder.
-    stored = [n for n in h5_dataset_count(path) if "optimizer" not in n and "seed_generator" not in n]
+    stored = [n for n in stored_arrays(path) if "optimizer" not in n and "seed_generator" not in n]
     assert len(stored) == n_weights, stored
     if tied:
         assert isinstance(loaded.decoder, DenseTranspose)

@@ -8,8 +8,6 @@ decoder together); a model saved mid-training continues bitwise as if it had
 never stopped.
 """
 
-import io
-import zipfile
 
 import keras
 import numpy as np
@@ -25,6 +23,7 @@ from daekeras import SigmoidUniform
 from daekeras import SummedBinaryCrossentropy
 from daekeras import UnscaledDropout
 from daekeras import build_classifier
+from layer_checks import stored_arrays
 
 D, H = 12, 5
 
@@ -41,18 +40,6 @@ def x():
 def save_and_load(model, path):
     model.save(path)
     return keras.saving.load_model(path, safe_mode=True)
-
-
-def stored_arrays(keras_file):
-    """The names of the arrays in a `.keras` file's weights."""
-    import h5py
-
-    with zipfile.ZipFile(keras_file) as archive:
-        data = archive.read("model.weights.h5")
-    names = []
-    with h5py.File(io.BytesIO(data), "r") as f:
-        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
-    return names
 
 
 # -- Every public class: config round trip -------------------------------------
