@@ -6,23 +6,27 @@ copied or modified; ``crosscheck/toolbox_driver.m`` calls its functions.
 
 Commands (each adds its part to the results file, keeping the others)::
 
-    # The experiment, seeds 0-9, masking 0 and 0.5; the draws of seeds 0-2 exported
+    # The experiment, seeds 0-9, masking 0 and 0.5; the draws of seeds 0-4 exported
     python crosscheck/run_toolbox.py runs --toolbox PATH --seeds 0 1 2 3 4 5 6 7 8 9 \
-        --export-seeds 0 1 2 --out results/toolbox_octave.json
+        --export-seeds 0 1 2 3 4 --out results/toolbox_octave.json
+
+    # One Octave run and one daekeras run timed in one sitting
+    python crosscheck/run_toolbox.py timing --toolbox PATH --out results/toolbox_octave.json
 
     # daekeras replays the exported draws, in float64 and float32
     python crosscheck/run_toolbox.py replay --out results/toolbox_octave.json
 
     # Export the draws of more stored runs (each is run again and must repeat itself)
-    python crosscheck/run_toolbox.py export --toolbox PATH --seeds 4 --masking 0 --out results/toolbox_octave.json
-
-    # One Octave run and one daekeras run timed in one sitting
-    python crosscheck/run_toolbox.py timing --toolbox PATH --out results/toolbox_octave.json
+    python crosscheck/run_toolbox.py export --toolbox PATH --seeds 5 --masking 0 --out results/toolbox_octave.json
 
     # The small replay case that tests/test_replay.py checks
-    python crosscheck/run_toolbox.py small-case --toolbox PATH --out tests/data/toolbox_replay_small.npz
+    python crosscheck/run_toolbox.py small-case --toolbox PATH --seed 1 --n-train 1000
 
-Needs GNU Octave (``octave-cli``) for ``runs``, ``timing`` and ``small-case``;
+`results/toolbox_octave.json` was made by the first three, in that order (`runs`
+replaces the runs and keeps the other parts). A path that is not a git clone
+needs ``--toolbox-commit``.
+
+Needs GNU Octave (``octave-cli``) for ``runs``, ``export``, ``timing`` and ``small-case``;
 the exported draws (about 55 MB per masked run) go to ``crosscheck/draws/``,
 which git ignores.
 """
@@ -239,7 +243,6 @@ def cmd_replay(args):
                 "replay_test_error": replay["test_error"],
                 "toolbox_predicted_counts": run["predicted_counts"],
                 "replay_predicted_counts": replay["predicted_counts"],
-                "n_predictions_differing": replay["n_predictions_differing"],
                 "max_relative_difference": replay["max_relative_difference"],
                 "relative_difference": replay["relative_difference"],
                 "seconds": round(time.perf_counter() - start, 2),
