@@ -50,13 +50,22 @@ _build/.cache-inputs: $(CACHE_INPUTS)
 	mkdir -p _build
 	touch $@
 
-## Render the book to _build/html (executes only what changed since the last build).
+## Render the book to _build/html. First the notebooks that have no execution
+## of their current text in the cache run under nbval, two at a time, into the
+## cache (all of them after a change to the package, results or data); the
+## build then renders the cached outputs.
 book: setup _build/.cache-inputs
-	$(JB) build . 
+	@stale="$$($(PY) tests/nbval_cache.py _build/.jupyter_cache book/*.ipynb)"; \
+	if [ -n "$$stale" ]; then $(MAKE) test-notebooks NOTEBOOKS="$$stale"; fi
+	$(JB) build .
 
 ## Every test: unit tests on TensorFlow and on JAX, the wheel, the GPU
 ## script's CPU fallback, every notebook under nbval, a strict book build.
-test: test-unit test-jax test-wheel test-gpu-fallback test-notebooks test-book
+## The unit tests on the two backends run side by side (each on one thread).
+test:
+	$(MAKE) setup setup-jax
+	$(MAKE) -j2 --output-sync=target test-unit test-jax
+	$(MAKE) test-wheel test-gpu-fallback test-notebooks test-book
 
 UNIT := not book and not wheel and not gpu_check
 test-unit: setup
@@ -81,10 +90,11 @@ test-gpu-fallback: setup setup-jax
 # build of the same `make test` renders what nbval checked instead of
 # executing every notebook a second time.
 NB_WORKERS ?= 2
+NOTEBOOKS ?= book/
 test-notebooks: setup _build/.cache-inputs
 	PYTHONPATH=tests $(PY) -m pytest -p nbval_cache --nbval-cache _build/.jupyter_cache \
 		-n $(NB_WORKERS) --dist loadfile \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider book/
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider $(NOTEBOOKS)
 
 # The browser checks of the book open every page in headless Chromium with the
 # driver of the same Debian package version. Installed when missing and run as

@@ -37,9 +37,12 @@ from daekeras.seeds import component_seed
 from daekeras.seeds import derive
 from daekeras.stacking import classifier_streams
 from daekeras.stacking import build_classifier
-from daekeras.stacking import pretrain_stack
+from daekeras.stacking import MAX_HIDDEN_LAYERS
+from daekeras.stacking import _check_sizes
+from daekeras.stacking import _pretrain_stack
 from daekeras.stacking import toolbox_sgd
 from daekeras.training import fit_epochs
+from daekeras.training import reuse_compiled
 
 #: Keras `steps_per_execution` used by the experiments. It runs several
 #: mini-batch steps per call into the backend; the updates are the same.
@@ -214,11 +217,23 @@ def toolbox_run(
     x_train = _subset(x_train, n_train, "n_train")
     y_train = y_train[: len(x_train)]
 
+    # Runs whose models are not returned share compiled models (and their
+    # traced training functions) with the earlier runs of the same settings in
+    # this process, each set first to the state new models would have.
+    reuse_key = None if return_models else (
+        "toolbox_run", tuple(layer_sizes), batch_size, learning_rate, momentum, STEPS_PER_EXECUTION
+    )
     autoencoders, pretrain_losses = None, []
     if pretrain:
-        autoencoders, pretrain_losses = pretrain_stack(
+        sizes = _check_sizes(layer_sizes, "toolbox_run")
+        if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
+            raise ValueError(
+                f"toolbox_run: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
+                f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
+            )
+        autoencoders, pretrain_losses = _pretrain_stack(
             x_train,
-            layer_sizes,
+            sizes,
             corruption_rate=masking,
             epochs=pretrain_epochs,
             batch_size=batch_size,
@@ -230,6 +245,7 @@ def toolbox_run(
             seed=seed,
             verbose=verbose,
             steps_per_execution=STEPS_PER_EXECUTION,
+            reuse_key=reuse_key,
         )
     classifier = build_classifier(
         layer_sizes,
@@ -240,11 +256,18 @@ def toolbox_run(
         dropout_style="toolbox",
         seed=component_seed(seed, "classifier"),
     )
-    classifier.compile(
-        optimizer=toolbox_sgd(learning_rate, momentum),
-        loss=HalfSumSquaredError(),
-        steps_per_execution=STEPS_PER_EXECUTION,
-    )
+
+    def compile_classifier(model):
+        model.compile(
+            optimizer=toolbox_sgd(learning_rate, momentum),
+            loss=HalfSumSquaredError(),
+            steps_per_execution=STEPS_PER_EXECUTION,
+        )
+
+    if reuse_key is None:
+        compile_classifier(classifier)
+    else:
+        classifier = reuse_compiled((reuse_key, "classifier", dropout), classifier, compile_classifier)
     finetune_losses = fit_epochs(
         classifier,
         x_train,

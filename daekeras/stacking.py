@@ -14,6 +14,7 @@ from daekeras.seeds import MAX_COMPONENT_SEED
 from daekeras.seeds import check_seed
 from daekeras.seeds import sub_seed
 from daekeras.training import fit_epochs
+from daekeras.training import reuse_compiled
 
 
 def _check_sizes(layer_sizes, owner):
@@ -108,23 +109,49 @@ def pretrain_stack(
             f"pretrain_stack: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
             f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
         )
+    return _pretrain_stack(
+        x, sizes, corruption_rate, epochs, batch_size, optimizer, loss, tied, init, shuffle, seed,
+        verbose, steps_per_execution, reuse_key=None,
+    )
+
+
+def _pretrain_stack(
+    x, sizes, corruption_rate, epochs, batch_size, optimizer, loss, tied, init, shuffle, seed,
+    verbose, steps_per_execution, reuse_key,
+):
+    """`pretrain_stack` after its checks; with a `reuse_key`, the compiled
+    autoencoders come from `daekeras.training.reuse_compiled` (for runs that
+    do not hand their models out)."""
     autoencoders, losses = [], []
     codes = x
     for i, (n_in, n_hidden) in enumerate(zip(sizes[:-1], sizes[1:])):
+        dae_seed = sub_seed(seed, f"autoencoder_{i + 1}")
         dae = DenoisingAutoencoder(
             n_in,
             n_hidden,
             corruption_rate=corruption_rate,
             tied=tied,
             init=init,
-            seed=sub_seed(seed, f"autoencoder_{i + 1}"),
+            seed=dae_seed,
             name=f"autoencoder_{i + 1}",
         )
-        dae.compile(
-            optimizer=optimizer(),
-            loss=loss(),
-            steps_per_execution=steps_per_execution,
-        )
+
+        def compile_model(model):
+            model.compile(
+                optimizer=optimizer(),
+                loss=loss(),
+                steps_per_execution=steps_per_execution,
+            )
+
+        if reuse_key is None:
+            compile_model(dae)
+        else:
+            dae.build((None, n_in))
+            dae = reuse_compiled(
+                (reuse_key, "autoencoder", i, n_in, n_hidden, corruption_rate, tied, init),
+                dae,
+                compile_model,
+            )
         autoencoders.append(dae)
         losses.append(
             fit_epochs(
@@ -134,7 +161,7 @@ def pretrain_stack(
                 batch_size=batch_size,
                 epochs=epochs,
                 shuffle=shuffle,
-                shuffle_seed=sub_seed(dae.seed, "shuffle"),
+                shuffle_seed=sub_seed(dae_seed, "shuffle"),
                 verbose=verbose,
             )
         )

@@ -92,3 +92,25 @@ def _store(config, path, run):
         check_validity=False,
         overwrite=True,
     )
+
+
+def stale(cache_path, paths):
+    """The notebooks among `paths` whose current text has no execution in the cache."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    out = []
+    for path in paths:
+        try:
+            cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    # `python tests/nbval_cache.py CACHE NOTEBOOK...` prints the notebooks that
+    # `make book` must execute (under nbval, two at a time) before it renders.
+    import sys
+
+    print(" ".join(stale(sys.argv[1], sys.argv[2:])))

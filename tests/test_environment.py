@@ -121,8 +121,10 @@ def test_markers_used_by_the_suite_are_registered_in_pyproject(pyproject):
 
 def test_make_test_covers_both_backends_the_wheel_and_the_gpu_script(root):
     text = (root / "Makefile").read_text()
-    prerequisites = re.search(r"^test:(.*)$", text, re.M).group(1).split()
-    assert {"test-unit", "test-jax", "test-wheel", "test-gpu-fallback"} <= set(prerequisites)
+    # `make test` names the parts as prerequisites or runs them from its recipe.
+    rule = re.search(r"^test:(.*)\n((?:\t.*\n)*)", text, re.M)
+    parts = set(rule.group(1).split()) | set(re.findall(r"\btest-[a-z-]+\b", rule.group(2)))
+    assert {"test-unit", "test-jax", "test-wheel", "test-gpu-fallback", "test-notebooks", "test-book"} <= parts
     assert re.search(r"^test-jax:.*\n\tKERAS_BACKEND=jax ", text, re.M)
     # The JAX environment installs the package's own dependencies and JAX, no TensorFlow.
     jax_installs = re.findall(r"^\t\$\(PY_JAX\) -m pip install\b[^\n]*", text, re.M)

@@ -56,15 +56,92 @@ def test_the_order_depends_on_the_seed_only(x):
 
 def test_targets_other_than_the_inputs_follow_the_same_order(x):
     y = x[:, ::-1].copy()
-    calls = []
+    fast, reference = _model(), _model()
+    losses = fit_epochs(fast, x, y, batch_size=10, epochs=1, shuffle_seed=5)
+    order = np.random.default_rng(5).permutation(len(x))
+    history = reference.fit(x[order], y[order], batch_size=10, epochs=1, shuffle=False, verbose=0)
+    assert losses == history.history["loss"]
+    for a, b in zip(fast.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_last_partial_batch_and_epoch_callbacks_as_in_fit():
+    x = np.random.default_rng(1).random((85, 12)).astype("float32")
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, logs["loss"], self.model is fast))
+
+    fast, reference = _model(), _model()
+    losses = fit_epochs(fast, x, x, batch_size=10, epochs=3, shuffle=False, callbacks=[Record()])
+    history = reference.fit(x, x, batch_size=10, epochs=3, shuffle=False, verbose=0)
+    assert losses == history.history["loss"]
+    assert seen == [(e, loss, True) for e, loss in enumerate(losses)]
+    for a, b in zip(fast.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_per_batch_callbacks_get_every_batch(x):
+    batches = []
+
+    class Count(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            batches.append(batch)
+
+    fit_epochs(_model(), x, x, batch_size=10, epochs=2, shuffle_seed=0, callbacks=[Count()])
+    # `fit` runs them, once per call into the backend: every 4 of the 8 batches
+    # of an epoch (`steps_per_execution=4`).
+    assert batches == [3, 7, 3, 7]
+
+
+@pytest.mark.tensorflow_only(reason="the traced epoch loop is TensorFlow's fast path")
+def test_the_epoch_loop_is_traced_once_per_model(x):
+    from daekeras.training import _EPOCH_LOOPS
+
     model = _model()
-    original = model.fit
+    for seed in range(3):
+        fit_epochs(model, x, x, batch_size=10, epochs=2, shuffle_seed=seed)
+    fit_epochs(model, x[:40], x[:40], batch_size=10, epochs=1, shuffle=False)
+    (loop,) = _EPOCH_LOOPS[model].values()
+    assert loop.experimental_get_tracing_count() == 1
 
-    def fit(xs, ys, **kwargs):
-        calls.append((xs, ys))
-        return original(xs, ys, **kwargs)
 
-    model.fit = fit
-    fit_epochs(model, x, y, batch_size=10, epochs=1, shuffle_seed=5)
-    xs, ys = calls[0]
-    np.testing.assert_array_equal(ys, xs[:, ::-1])
+def _without(result, *keys):
+    return {k: v for k, v in result.items() if k not in keys}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"masking": 0.5}, {"masking": 0.0}, {"pretrain": False, "dropout": 0.5}],
+    ids=["masking", "no-masking", "dropout"],
+)
+def test_reused_compiled_models_run_as_new_ones(settings):
+    from daekeras.experiments import toolbox_run
+
+    small = {"n_train": 400, "layer_sizes": (784, 16, 12), **settings}
+    # The first run compiles the models that the later runs of these settings reuse ...
+    first = toolbox_run(seed=1, **small)
+    reused = toolbox_run(seed=2, **small)
+    again = toolbox_run(seed=1, **small)
+    # ... which `return_models=True` never does: it builds and compiles new models.
+    fresh = toolbox_run(seed=2, return_models=True, **small)
+    assert _without(reused, "seconds") == _without(fresh, "seconds", "models")
+    assert _without(again, "seconds") == _without(first, "seconds")
+    assert reused["finetune_losses"] != first["finetune_losses"]
+
+
+def test_reuse_compiled_refuses_a_model_of_another_shape():
+    from daekeras.training import reuse_compiled
+
+    def build(hidden):
+        model = DenoisingAutoencoder(12, hidden, seed=0)
+        model.build((None, 12))
+        return model
+
+    def compile_model(model):
+        model.compile(optimizer="sgd", loss=HalfSumSquaredError())
+
+    reuse_compiled(("test_reuse_shape",), build(5), compile_model)
+    with pytest.raises(ValueError, match="do not match"):
+        reuse_compiled(("test_reuse_shape",), build(6), compile_model)
