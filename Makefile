@@ -61,11 +61,13 @@ book: setup _build/.cache-inputs
 
 ## Every test: unit tests on TensorFlow and on JAX, the wheel, the GPU
 ## script's CPU fallback, every notebook under nbval, a strict book build.
-## The unit tests on the two backends run side by side (each on one thread).
+## The unit suites of the two backends, the wheel and the GPU script's
+## fallback run two at a time (each is single-threaded), then the notebooks
+## (two at a time) and the book.
 test:
 	$(MAKE) setup setup-jax
-	$(MAKE) -j2 --output-sync=target test-unit test-jax
-	$(MAKE) test-wheel test-gpu-fallback test-notebooks test-book
+	$(MAKE) -j2 --output-sync=target test-unit test-jax test-wheel test-gpu-fallback
+	$(MAKE) test-notebooks test-book
 
 UNIT := not book and not wheel and not gpu_check
 test-unit: setup

@@ -152,6 +152,8 @@ _BATCH_HOOKS = (
 def _traced_loop_applies(model, verbose, callbacks):
     if keras.backend.backend() != "tensorflow" or verbose:
         return False
+    if not hasattr(model, "_symbolic_build"):  # Keras's own set-up before a first `fit`
+        return False
     import tensorflow as tf
 
     if tf.distribute.has_strategy() or getattr(model, "jit_compile", False) is True:
