@@ -41,7 +41,7 @@ def load_toolbox_draws(path):
             bit-packed along their rows, `meta` a JSON string).
 
     Returns:
-        A dict: `meta` (seed, masking, n_train, layer_sizes, test_error,
+        A dict with `meta` (seed, masking, n_train, layer_sizes, test_error,
         predicted_counts of the toolbox run), and arrays named as in the
         toolbox: `init_ae{i}_W{j}` and `final_ae{i}_W{j}` (autoencoder `i`,
         `W1` encoder, `W2` decoder), `init_nn_W{i}` and `final_nn_W{i}` (the
@@ -140,7 +140,7 @@ def replay_toolbox_run(draws, data=None, dtype="float64", learning_rate=1.0, mom
         batch_size: Mini-batch size (the experiment's: 100).
 
     Returns:
-        A dict: `test_error` and `predicted_counts` of the replayed
+        A dict with `test_error` and `predicted_counts` of the replayed
         classifier, the toolbox's `toolbox_test_error` and
         `toolbox_predicted_counts`, `relative_difference` (for each final
         weight matrix, `max |ours - toolbox| / max |toolbox|`, keyed as in

@@ -114,7 +114,7 @@ def fit_epochs(
         callbacks: Optional list of Keras callbacks.
 
     Returns:
-        A list of `epochs` floats: the mean training loss of each epoch.
+        The mean training loss of each epoch, a list of `epochs` floats.
     """
     rng = np.random.default_rng(shuffle_seed) if shuffle else None
 
@@ -193,6 +193,9 @@ def _epoch_loop(model, x, y):
 
             tf.while_loop(lambda i: i < steps, step, (tf.constant(0),))
 
+        # Every model traces its own loop once, and a run builds several
+        # models: not the repeated retracing TensorFlow's warning is about.
+        loop._omit_frequent_tracing_warning = True
         loops[signature] = loop
     return loop
 

@@ -145,3 +145,12 @@ def test_reuse_compiled_refuses_a_model_of_another_shape():
     reuse_compiled(("test_reuse_shape",), build(5), compile_model)
     with pytest.raises(ValueError, match="do not match"):
         reuse_compiled(("test_reuse_shape",), build(6), compile_model)
+
+
+@pytest.mark.tensorflow_only(reason="TensorFlow's warning about frequent retracing")
+def test_many_models_in_a_row_do_not_warn_about_retracing(x, caplog):
+    # Each model's epoch loop is traced once; a run builds several models.
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for seed in range(7):
+            fit_epochs(_model(), x, x, batch_size=10, epochs=1, shuffle_seed=seed)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
