@@ -37,7 +37,6 @@ from daekeras.seeds import component_seed
 from daekeras.seeds import derive
 from daekeras.stacking import classifier_streams
 from daekeras.stacking import build_classifier
-from daekeras.stacking import MAX_HIDDEN_LAYERS
 from daekeras.stacking import _check_sizes
 from daekeras.stacking import _pretrain_stack
 from daekeras.stacking import toolbox_sgd
@@ -226,11 +225,6 @@ def toolbox_run(
     autoencoders, pretrain_losses = None, []
     if pretrain:
         sizes = _check_sizes(layer_sizes, "toolbox_run")
-        if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
-            raise ValueError(
-                f"toolbox_run: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
-                f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
-            )
         autoencoders, pretrain_losses = _pretrain_stack(
             x_train,
             sizes,

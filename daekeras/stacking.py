@@ -18,11 +18,18 @@ from daekeras.training import reuse_compiled
 
 
 def _check_sizes(layer_sizes, owner):
+    """`layer_sizes` as a list of positive ints: an input and 1 to
+    `MAX_HIDDEN_LAYERS` hidden layers."""
     sizes = list(layer_sizes)
     if len(sizes) < 2:
         raise ValueError(
             f"{owner}: Argument `layer_sizes` must list at least two sizes "
             f"(input and one hidden layer). Received: layer_sizes={layer_sizes!r}"
+        )
+    if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"{owner}: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
+            f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
         )
     return [check_positive_int(s, "layer_sizes", owner) for s in sizes]
 
@@ -104,11 +111,6 @@ def pretrain_stack(
     sizes = _check_sizes(layer_sizes, "pretrain_stack")
     check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
     seed = check_seed(seed, "seed", "pretrain_stack", maximum=MAX_COMPONENT_SEED, allow_none=True)
-    if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
-        raise ValueError(
-            f"pretrain_stack: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
-            f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
-        )
     return _pretrain_stack(
         x, sizes, corruption_rate, epochs, batch_size, optimizer, loss, tied, init, shuffle, seed,
         verbose, steps_per_execution, reuse_key=None,
@@ -238,11 +240,6 @@ def build_classifier(
                 )
 
     seed = check_seed(seed, "seed", owner, maximum=MAX_COMPONENT_SEED, allow_none=True)
-    if len(sizes) - 1 > MAX_HIDDEN_LAYERS:
-        raise ValueError(
-            f"{owner}: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "
-            f"hidden layers (one seed stream each). Received: layer_sizes={layer_sizes!r}"
-        )
 
     layers = [keras.Input((sizes[0],))]
     for i, units in enumerate(sizes[1:]):

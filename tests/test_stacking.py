@@ -315,3 +315,18 @@ def test_pretrain_and_fine_tune_on_mnist(mnist):
     # spread with room for one more stuck digit, and still needs most digits
     # learned (chance is 0.10 ± 0.007 on 2000 test digits).
     assert accuracy > 0.6
+
+
+@pytest.mark.parametrize("owner", ["pretrain_stack", "build_classifier", "toolbox_run"])
+def test_a_stack_deeper_than_the_seed_streams_is_refused_before_training(owner):
+    from daekeras.experiments import toolbox_run
+    from daekeras.stacking import MAX_HIDDEN_LAYERS
+
+    sizes = [4] * (MAX_HIDDEN_LAYERS + 2)
+    call = {
+        "pretrain_stack": lambda: pretrain_stack(np.zeros((8, 4), "float32"), sizes),
+        "build_classifier": lambda: build_classifier(sizes),
+        "toolbox_run": lambda: toolbox_run(layer_sizes=sizes, n_train=8),
+    }[owner]
+    with pytest.raises(ValueError, match=rf"^{owner}: Argument `layer_sizes` may have at most {MAX_HIDDEN_LAYERS} "):
+        call()
