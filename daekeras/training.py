@@ -215,13 +215,17 @@ def _fit_traced(model, epoch_data, batch_size, epochs, callbacks):
     model.stop_training = False
     callback_list.on_train_begin()
     losses, logs = [], {}
+    converted = None  # the arrays last converted to tensors, and the tensors
     for epoch in range(epochs):
         if epoch:
             x, y = epoch_data()
+        if converted is None or converted[0] is not x:
+            # A new order is a new copy; without shuffling, one conversion serves every epoch.
+            x_tensor = tf.convert_to_tensor(x)
+            converted = (x, x_tensor, x_tensor if y is x else tf.convert_to_tensor(y))
         model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
-        x_tensor = tf.convert_to_tensor(x)
-        loop(x_tensor, x_tensor if y is x else tf.convert_to_tensor(y), tf.constant(batch_size))
+        loop(converted[1], converted[2], tf.constant(batch_size))
         logs = {name: float(value) for name, value in model.get_metrics_result().items()}
         callback_list.on_epoch_end(epoch, logs)
         losses.append(logs["loss"])
