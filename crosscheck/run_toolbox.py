@@ -124,19 +124,10 @@ def read_results(path):
 
 
 def write_results(results, path, quiet=False):
-    """Write `results` as JSON to `path` atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(results, f, indent=1)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write `results` as JSON to `path` atomically (`daekeras.experiments.write_json_atomic`)."""
+    from daekeras.experiments import write_json_atomic
+
+    write_json_atomic(results, path)
     if not quiet:
         log(f"wrote {path}")
 
