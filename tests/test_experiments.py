@@ -213,69 +213,6 @@ def test_cli_failing_run_leaves_no_file(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-# -- stats --------------------------------------------------------------------
-
-
-def test_summarize_by_hand():
-    s = stats.summarize([4.0, 1.0, 3.0, 2.0])
-    assert s["n"] == 4
-    assert s["mean"] == pytest.approx(2.5)
-    assert s["std"] == pytest.approx(math.sqrt(5 / 3))  # Σ(x - 2.5)² = 5, over n - 1 = 3
-    assert s["median"] == pytest.approx(2.5)
-    assert s["q1"] == pytest.approx(1.75) and s["q3"] == pytest.approx(3.25)
-    assert (s["min"], s["max"]) == (1.0, 4.0)
-
-
-def test_summarize_single_value_has_zero_std():
-    assert stats.summarize([0.2])["std"] == 0.0
-
-
-@pytest.mark.parametrize("values", [[], [[1.0, 2.0]]], ids=["empty", "2-D"])
-def test_summarize_rejects_bad_input(values):
-    with pytest.raises(ValueError, match="summarize"):
-        stats.summarize(values)
-
-
-def test_paired_test_by_hand():
-    a = [0.10, 0.20, 0.30]
-    b = [0.05, 0.25, 0.20]  # d = b - a = [-0.05, +0.05, -0.10], mean -1/30
-    r = stats.paired_test(a, b)
-    assert r["n"] == 3
-    assert r["mean_difference"] == pytest.approx(-1 / 30)
-    sd = math.sqrt(((-0.05 + 1 / 30) ** 2 + (0.05 + 1 / 30) ** 2 + (-0.10 + 1 / 30) ** 2) / 2)
-    assert r["t"] == pytest.approx((-1 / 30) / (sd / math.sqrt(3)))
-    # The 8 sign patterns give |Σ±d| = 0.2, 0, 0.1, 0.1, 0.1, 0.1, 0, 0.2;
-    # six of them reach the observed |Σd| = 0.1.
-    assert r["p_value"] == pytest.approx(6 / 8)
-    assert (r["b_better"], r["a_better"]) == (2, 1)
-
-
-def test_paired_test_all_one_sign():
-    a = np.full(5, 0.10)
-    b = a - np.array([0.01, 0.02, 0.03, 0.04, 0.05])
-    r = stats.paired_test(a, b)
-    # Only the observed pattern and its mirror image are as extreme: 2 / 2**5.
-    assert r["p_value"] == pytest.approx(2 / 32)
-    assert (r["b_better"], r["a_better"]) == (5, 0)
-    assert r["t"] < 0
-
-
-def test_paired_test_identical_runs():
-    r = stats.paired_test([0.1, 0.2], [0.1, 0.2])
-    assert r["mean_difference"] == 0.0 and r["t"] == 0.0 and r["p_value"] == 1.0
-    assert (r["b_better"], r["a_better"]) == (0, 0)
-
-
-@pytest.mark.parametrize(
-    "a, b",
-    [([0.1, 0.2], [0.1]), ([0.1], [0.2]), (list(range(21)), list(range(21)))],
-    ids=["lengths", "one-pair", "too-many"],
-)
-def test_paired_test_rejects_bad_input(a, b):
-    with pytest.raises(ValueError, match="paired_test"):
-        stats.paired_test(a, b)
-
-
 # -- filter statistics --------------------------------------------------------
 
 
