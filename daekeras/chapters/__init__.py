@@ -4,7 +4,7 @@ A chapter computes its measurements with a function of its module here
 (one root seed in, a dict of measurements out) and checks the sentences of
 its prose with another (`check(measurements)`: an `AssertionError` naming
 the claim that fails). The notebook calls both for its `SEED`;
-`tests/test_chapter_seeds.py` calls them for other root seeds, on a reduced
+`tests/test_chapter_NN_seeds.py` (one file per chapter) calls them for other root seeds, on a reduced
 budget where the chapter's own is too slow, so that a claim the prose states
 as a property of the method is not a property of one seed.
 
