@@ -13,13 +13,26 @@ one for every run; the model is first given the exact state a new model would
 start from.
 """
 
+import collections
 import weakref
 
 import keras
 import numpy as np
 
-#: Compiled models kept by `reuse_compiled`, by configuration.
-_COMPILED = {}
+from daekeras import _keras_private
+
+#: At most this many compiled models are kept by `reuse_compiled` (the least
+#: recently used is dropped; a later run of its key compiles a new one, with
+#: the same results). Experiment 1 and the dropout comparison use a handful.
+MAX_COMPILED = 16
+
+#: Compiled models kept by `reuse_compiled`, by configuration, oldest first.
+_COMPILED = collections.OrderedDict()
+
+
+def clear_compiled():
+    """Drop every compiled model kept by `reuse_compiled` (frees their memory)."""
+    _COMPILED.clear()
 
 
 def _state(model):
@@ -51,7 +64,8 @@ def reuse_compiled(key, fresh, compile_model):
     new one (step count and momenta zero), so it computes exactly what
     `fresh`, compiled, would; the traced function is reused. The model
     returned by an earlier call with the same key is overwritten: use it only
-    for runs whose models are not handed out.
+    for runs whose models are not handed out. At most `MAX_COMPILED` models
+    are kept (least recently used dropped); `clear_compiled()` drops them all.
 
     Args:
         key: A hashable description of everything that decides the traced
@@ -68,7 +82,10 @@ def reuse_compiled(key, fresh, compile_model):
     compile_model(fresh)
     if kept is None:
         _COMPILED[key] = fresh
+        while len(_COMPILED) > MAX_COMPILED:
+            _COMPILED.popitem(last=False)
         return fresh
+    _COMPILED.move_to_end(key)
     _assign_all(_state(kept), _state(fresh), "variables")
     if not kept.optimizer.built:
         kept.optimizer.build(kept.trainable_variables)
@@ -152,7 +169,7 @@ _BATCH_HOOKS = (
 def _traced_loop_applies(model, verbose, callbacks):
     if keras.backend.backend() != "tensorflow" or verbose:
         return False
-    if not hasattr(model, "_symbolic_build"):  # Keras's own set-up before a first `fit`
+    if not _keras_private.has_symbolic_build(model):  # Keras's own set-up before a first `fit`
         return False
     import tensorflow as tf
 
@@ -195,8 +212,7 @@ def _epoch_loop(model, x, y):
 
         # Every model traces its own loop once, and a run builds several
         # models: not the repeated retracing TensorFlow's warning is about.
-        loop._omit_frequent_tracing_warning = True
-        loops[signature] = loop
+        loops[signature] = _keras_private.omit_tracing_warning(loop)
     return loop
 
 
@@ -207,7 +223,7 @@ def _fit_traced(model, epoch_data, batch_size, epochs, callbacks):
     if not model.built or not model.optimizer.built:
         # What `fit` does before its first step: build the model, its
         # metrics and its optimiser outside the traced function.
-        model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
+        _keras_private.symbolic_build(model, (x[:batch_size], y[:batch_size]))
     loop = _epoch_loop(model, x, y)
     callback_list = keras.callbacks.CallbackList(
         callbacks, model=model, epochs=epochs, verbose=0
