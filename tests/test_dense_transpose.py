@@ -181,3 +181,12 @@ def test_dtype_of_inputs_is_kept(encoder, dtype):
     u = np.finfo(dtype).eps / 2
     bound = 6 * u * np.abs(kernel).sum(axis=1)
     assert np.all(np.abs(out - expected) <= bound), (out, expected, bound)
+
+
+def test_built_decoder_checks_later_inputs_against_its_width():
+    encoder = keras.layers.Dense(4)
+    encoder.build((None, 6))
+    decoder = DenseTranspose(encoder)
+    decoder(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match="incompatible with the layer"):
+        decoder(np.zeros((2, 5), "float32"))

@@ -32,5 +32,8 @@ class SeedStateMixin:
         store[STATE_KEY] = self.seed_generator.state
 
     def load_own_variables(self, store):
+        # No super() call, on purpose: the corruption layers own no weights,
+        # and Keras's Layer.load_own_variables would refuse a store holding
+        # one more array (the state) than the layer has variables.
         if STATE_KEY in store.keys():
             self.seed_generator.state.assign(store[STATE_KEY])

@@ -124,6 +124,8 @@ class DenseTranspose(NumericInputsMixin, keras.layers.Layer):
                 f"input_shape={tuple(input_shape)}"
             )
         self.output_dim = int(in_dim)
+        # As Dense does: later calls are checked against the built width.
+        self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: int(units)})
         if self.use_bias:
             self.bias = self.add_weight(
                 name="bias",

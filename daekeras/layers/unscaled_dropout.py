@@ -36,6 +36,12 @@ class UnscaledDropout(NumericInputsMixin, SeedStateMixin, keras.layers.Layer):
             gives NaN).
         training: Python boolean. Drop units when `True`, scale when `False`.
 
+    Input shape:
+        Arbitrary.
+
+    Output shape:
+        Same as the input.
+
     Example:
 
     >>> import numpy as np
