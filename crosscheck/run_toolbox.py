@@ -22,9 +22,13 @@ Commands (each adds its part to the results file, keeping the others)::
     # The small replay case that tests/test_replay.py checks
     python crosscheck/run_toolbox.py small-case --toolbox PATH --seed 1 --n-train 1000
 
-`results/toolbox_octave.json` was made by the first three, in that order (`runs`
-replaces the runs and keeps the other parts). A path that is not a git clone
-needs ``--toolbox-commit``.
+`results/toolbox_octave.json` was made by the first three, in that order. Every
+command keeps what the file holds: `runs` merges its runs into the file's
+(`daekeras.results.merge_runs`, a run identified by seed, masking, n_train and
+layer_sizes: stored runs are kept, a stored run made again must give the same
+results, and a file of another Octave, toolbox commit or collapse rule is
+refused), and the others set their part of the file under the same lock. A path
+that is not a git clone needs ``--toolbox-commit``.
 
 Needs GNU Octave (``octave-cli``) for ``runs``, ``export``, ``timing`` and ``small-case``;
 the exported draws (about 55 MB per masked run) go to ``crosscheck/draws/``,
@@ -49,6 +53,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DRIVER_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = ROOT / "results" / "toolbox_octave.json"
 DEFAULT_DRAWS = DRIVER_DIR / "draws"
+
+EXPERIMENT = "toolbox_octave"
+#: What identifies a run of the toolbox in the results file.
+RUN_KEYS = ("seed", "masking", "n_train", "layer_sizes")
+#: Fields of a run that may differ when it is made again: times (the Octave log
+#: prints each epoch's), and whether and where its draws were exported.
+NOT_COMPARED = ("seconds", "process_seconds", "octave_log", "exported", "draws_equal_run")
 
 
 def log(message):
@@ -119,15 +130,28 @@ def machine():
 
 
 def read_results(path):
+    """The results file at `path` (`daekeras.results.load_results`), or a new one without runs."""
+    from daekeras.results import load_results
+
     path = Path(path)
-    return json.loads(path.read_text()) if path.is_file() else {"experiment": "toolbox_octave"}
+    return load_results(path, experiment=EXPERIMENT) if path.is_file() else {"experiment": EXPERIMENT, "runs": []}
 
 
-def write_results(results, path, quiet=False):
-    """Write `results` as JSON to `path` atomically (`daekeras.experiments.write_json_atomic`)."""
-    from daekeras.experiments import write_json_atomic
+def update_results(path, change, quiet=False):
+    """Apply `change(results)` to the file at `path` and write it back atomically, under its lock.
 
-    write_json_atomic(results, path)
+    The file is read again once the lock is held (`daekeras.results.update_results`),
+    so that runs merged into it meanwhile are kept.
+    """
+    from daekeras.results import update_results as update
+
+    def checked(results):
+        if results.get("experiment", EXPERIMENT) != EXPERIMENT:
+            raise ValueError(f"run_toolbox.py: {path} holds experiment={results['experiment']!r}, "
+                             f"not {EXPERIMENT!r}")
+        change(results)
+
+    update(path, checked, default={"experiment": EXPERIMENT, "runs": []})
     if not quiet:
         log(f"wrote {path}")
 
@@ -138,21 +162,20 @@ def command_line():
 
 def cmd_runs(args):
     from daekeras.collapse import starved_classes
+    from daekeras.results import check_mergeable
+    from daekeras.results import merge_runs
 
     with np.load(ROOT / "data" / "mnist.npz") as d:
         true_counts = np.bincount(d["y_test"], minlength=10)
-    results = read_results(args.out)
-    runs = []
-    results.update({
-        "experiment": "toolbox_octave",
-        "command": command_line(),
+    # The file's runs are kept; these must hold for every one of them.
+    same = {
         "octave": octave_version(args.octave),
         "toolbox": {"repository": "github.com/rasmusbergpalm/DeepLearnToolbox",
                     "commit": toolbox_commit(args.toolbox, args.toolbox_commit)},
-        "machine": machine(),
         "collapse_rule": "daekeras.collapse.starved_classes(predicted_counts, test class counts), threshold 0.5",
-        "runs": runs,
-    })
+    }
+    check_mergeable(args.out, EXPERIMENT, key_fields=RUN_KEYS, same=same)  # before any run
+    runs = []
     with tempfile.TemporaryDirectory() as datadir:
         write_mnist(Path(datadir))
         for masking in args.masking:
@@ -174,13 +197,16 @@ def cmd_runs(args):
                     f"{'  collapsed ' + str(run['starved']) if run['collapsed'] else ''}"
                     f"  ({run['seconds']:.1f} s)")
                 # After every run, so that an interruption keeps the finished runs.
-                write_results(results, args.out, quiet=True)
-    write_results(results, args.out)
+                merged = merge_runs(args.out, EXPERIMENT, [run], command_line(), RUN_KEYS,
+                                    same=same, fields={"machine": machine()}, ignore=NOT_COMPARED)
+    log(f"wrote {args.out} ({len(runs)} runs of this command, {len(merged['runs'])} in all)"
+        if runs else f"run_toolbox.py runs: nothing to run for {args.out}")
 
 
 def cmd_export(args):
     """Run stored seeds again with --export-seeds' export; the run must repeat itself."""
     results = read_results(args.out)
+    exported = {}
     stored = {(run["seed"], run["masking"]): run for run in results.get("runs", [])}
     with tempfile.TemporaryDirectory() as datadir:
         write_mnist(Path(datadir))
@@ -199,11 +225,17 @@ def cmd_export(args):
                 if not again.get("draws_equal_run"):
                     raise RuntimeError(f"seed {seed}, masking {masking}: the re-drawn sequence does not end "
                                        "in the generator state of the run")
-                run["exported"] = str(export.relative_to(ROOT) if export.is_relative_to(ROOT) else export)
-                run["draws_equal_run"] = True
+                exported[seed, masking] = str(export.relative_to(ROOT) if export.is_relative_to(ROOT) else export)
                 log(f"masking {masking:g}, seed {seed}: repeated ({100 * again['test_error']:.2f} %), draws exported")
-    results.setdefault("export_commands", []).append(command_line())
-    write_results(results, args.out)
+
+    def change(results):
+        for run in results["runs"]:
+            if (run["seed"], run["masking"]) in exported:
+                run["exported"] = exported[run["seed"], run["masking"]]
+                run["draws_equal_run"] = True
+        results.setdefault("export_commands", []).append(command_line())
+
+    update_results(args.out, change)
 
 
 def _daekeras_env():
@@ -242,8 +274,8 @@ def cmd_replay(args):
             log(f"seed {run['seed']}, masking {run['masking']:g}, {dtype}: toolbox {100 * run['test_error']:.2f} %, "
                 f"replay {100 * replay['test_error']:.2f} %, max rel. weight difference "
                 f"{replay['max_relative_difference']:.2e} ({entry['seconds']:.0f} s)")
-    results["replay"] = {"command": command_line(), "environment": _daekeras_env(), "runs": replays}
-    write_results(results, args.out)
+    replay = {"command": command_line(), "environment": _daekeras_env(), "runs": replays}
+    update_results(args.out, lambda results: results.update(replay=replay))
 
 
 def cmd_timing(args):
@@ -252,14 +284,13 @@ def cmd_timing(args):
     from daekeras.experiments import mnist_vectors
     from daekeras.experiments import toolbox_run
 
-    results = read_results(args.out)
     mnist_vectors()
     with tempfile.TemporaryDirectory() as datadir:
         write_mnist(Path(datadir))
         octave = octave_run(args.octave, args.toolbox, datadir, args.seed, args.masking)
     keras.config.set_floatx("float32")
     ours = toolbox_run(args.seed, args.masking)
-    results["timing"] = {
+    timing = {
         "command": command_line(),
         "seed": args.seed,
         "masking": args.masking,
@@ -271,7 +302,7 @@ def cmd_timing(args):
         "machine": machine(),
     }
     log(f"Octave {octave['seconds']:.1f} s, daekeras {ours['seconds']:.1f} s")
-    write_results(results, args.out)
+    update_results(args.out, lambda results: results.update(timing=timing))
 
 
 def cmd_small_case(args):
@@ -365,7 +396,10 @@ def main(argv=None):
         sys.exit(f"run_toolbox.py: Octave executable {args.octave!r} not found; install GNU Octave "
                  "(e.g. apt-get install octave) or pass --octave PATH.")
     sys.path.insert(0, str(ROOT))
-    args.func(args)
+    try:
+        args.func(args)
+    except ValueError as error:  # a results file that the command cannot add to, or a run that did not repeat
+        sys.exit(f"run_toolbox.py {args.command}: {error}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Command line: `python -m daekeras {exp1,exp2,dropout,noise} ...`.
 
 Progress goes to stderr; with `--json` the last line of stdout is one JSON
-object with every run; with `--out PATH` the same object (plus the command and
-the versions that produced it) is written atomically to PATH.
+object with every run; with `--out PATH` the runs (with the command and the
+versions that produced them) are merged into the results file PATH
+(`daekeras.results.merge_runs`): the runs it holds are kept, a run it holds
+already must come out the same, and `--overwrite` replaces it instead.
 
 Every output path is checked before any training starts. While a run with
 `--out PATH` is under way, the runs finished so far are kept in
@@ -35,7 +37,22 @@ NOISE_KINDS = ("none", "masking", "salt_and_pepper", "gaussian")
 NOISE_ENERGIES = (0.1, 0.25, 0.4, 0.55, 0.7)
 
 #: Arguments that change what is printed or where it goes, not the runs.
-_OUTPUT_ONLY = ("json", "out", "quiet", "resume", "changed_code")
+_OUTPUT_ONLY = ("json", "out", "overwrite", "quiet", "resume", "changed_code")
+
+#: The fields that identify a run of each command in a results file: its
+#: settings and seed, everything but its results (`daekeras.results.merge_runs`).
+RUN_KEYS = {
+    "exp1": ("masking", "seed", "pretrain", "dropout", "pretrain_epochs", "finetune_epochs", "n_train"),
+    "exp2": ("corruption", "seed", "epochs", "n_train", "batch_size", "learning_rate"),
+    "dropout": ("condition", "finetune_epochs", "seed", "masking", "pretrain", "dropout",
+                "pretrain_epochs", "n_train"),
+    "noise": ("corruption", "level", "seed", "epochs", "n_train", "n_probe", "batch_size",
+              "learning_rate", "hidden_units"),
+}
+
+#: Fields of a run that may differ when it is run again: its time, and where
+#: its filter image was written (`--filters`).
+_NOT_COMPARED = ("seconds", "filters_image")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,10 +115,17 @@ def build_parser():
         p.add_argument("--json", action="store_true",
                        help="print one JSON object with every run on stdout's last line")
         p.add_argument("--out", metavar="PATH",
-                       help="also write the JSON object, with provenance, to PATH (atomically). "
-                       "Missing folders of PATH are created. The path is checked before any "
-                       "training. The runs finished so far are kept in PATH.partial; after an "
-                       "interruption, the same command skips them and finishes the rest")
+                       help="also write the runs, with provenance, to the results file PATH "
+                       "(atomically). An existing PATH is merged into: its runs are kept, new "
+                       "runs are added, and a run it holds already must come out the same "
+                       "(else the command fails naming both values); a file of another "
+                       "experiment or environment is refused. Missing folders of PATH are "
+                       "created. The path is checked before any training. The runs finished "
+                       "so far are kept in PATH.partial; after an interruption, the same "
+                       "command skips them and finishes the rest")
+        p.add_argument("--overwrite", action="store_true",
+                       help="with --out: replace PATH by this command's runs instead of merging "
+                       "them into it")
         p.add_argument("--no-resume", dest="resume", action="store_false",
                        help="with --out: discard the runs kept in PATH.partial and start afresh")
         p.add_argument("--resume-changed-code", dest="changed_code", action="store_true",
@@ -347,10 +371,23 @@ def run(argv=None):
         if path:
             created += check_output_path(path, option)
     try:
+        if args.out and not args.overwrite:
+            _check_merge(args)
         return _run(args, argv)
     except BaseException:
         remove_folders(created)
         raise
+
+
+def _check_merge(args, environment=None):
+    """Refuse, before any training, an `--out` file the runs cannot be merged into."""
+    from daekeras import results
+
+    same = None if environment is None else {"environment": environment}
+    try:
+        results.check_mergeable(args.out, args.command, key_fields=RUN_KEYS[args.command], same=same)
+    except ValueError as error:
+        raise UsageError(f"{error} (--out {args.out}; nothing was run)") from None
 
 
 def _run(args, argv):
@@ -389,6 +426,8 @@ def _run(args, argv):
                           f"(kept in {sidecar})")
         elif sidecar.exists():
             sidecar.unlink()
+        if not args.overwrite:
+            _check_merge(args, header["environment"])
 
     several = len(jobs) > 1
     log = None if args.quiet else sys.stderr
@@ -408,13 +447,23 @@ def _run(args, argv):
     if args.command == "exp2" and len(runs) == 1:
         result["costs"] = runs[0]["costs"]
     if args.out:
-        provenance = {
-            "command": f"{PROG} " + " ".join(argv),
-            "environment": experiments.environment(),
-        }
-        experiments.write_json_atomic({**result, **provenance}, args.out)
+        from daekeras import results
+
+        try:
+            merged = results.merge_runs(
+                args.out, args.command, runs, f"{PROG} " + " ".join(argv), RUN_KEYS[args.command],
+                overwrite=args.overwrite, same={"environment": experiments.environment()},
+                fields={k: v for k, v in result.items() if k not in ("experiment", "runs")},
+                ignore=_NOT_COMPARED,
+            )
+        except ValueError as error:
+            raise UsageError(
+                f"{error} This command's {len(runs)} runs are kept in {str(sidecar)!r}; the "
+                f"same command with --overwrite replaces {str(args.out)!r} by them."
+            ) from None
         sidecar.unlink(missing_ok=True)
-        _progress(args, f"wrote {args.out}")
+        total = len(merged["runs"])
+        _progress(args, f"wrote {args.out} ({total} run{'s' * (total != 1)} in all)")
     if args.json:
         print(json.dumps(result))
     return result

@@ -30,6 +30,11 @@ from daekeras.filters import filter_summary
 from daekeras.losses import HalfSumSquaredError
 from daekeras.losses import SummedBinaryCrossentropy
 from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+# Results files (their format lives in daekeras.results); kept importable
+# from here for the chapters and scripts that import them from this module.
+from daekeras.results import environment
+from daekeras.results import load_results
+from daekeras.results import write_json_atomic
 from daekeras.runtime import devices
 from daekeras.runtime import set_seed
 from daekeras.seeds import check_seed
@@ -382,77 +387,3 @@ def theano_run(
     if return_model:
         result["model"] = dae
     return result
-
-
-def environment():
-    """Versions and devices, for the provenance of a results file."""
-    import platform
-
-    env = {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "devices": devices(),
-    }
-    if env["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        env["tensorflow"] = tf.__version__
-    return env
-
-
-def write_json_atomic(obj, path):
-    """Write `obj` as JSON to `path` without ever leaving a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1)
-            f.write("\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load_results(path, experiment=None):
-    """Read a results file written by `python -m daekeras ... --out PATH`.
-
-    Args:
-        path: The file.
-        experiment: Optional name (`"exp1"`, `"exp2"`, `"dropout"`, ...) the
-            file must hold.
-
-    Returns:
-        The file's JSON object.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"load_results: no results file at {str(path)!r}. Regenerate it "
-            "with the command in the chapter (python -m daekeras ... --out PATH)."
-        )
-    try:
-        with open(path) as f:
-            results = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(
-            f"load_results: {str(path)!r} is not a complete results file ({error}). "
-            "Regenerate it with the command that made it."
-        ) from None
-    if not isinstance(results, dict) or not isinstance(results.get("runs"), list):
-        raise ValueError(
-            f"load_results: {str(path)!r} is not a results file of python -m daekeras: "
-            "expected a JSON object with a list of `runs`."
-        )
-    if experiment is not None and results.get("experiment") != experiment:
-        raise ValueError(
-            f"load_results: Argument `experiment` expects a file of {experiment!r}. "
-            f"Received: {str(path)!r}, a file of {results.get('experiment')!r}"
-        )
-    return results

@@ -17,6 +17,7 @@ exactly what it held before the call.
 
 import contextlib
 import io
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -129,6 +130,14 @@ def truncated_results(tmp):
     """A results file cut off in the middle, as a killed writer without rename would leave it."""
     path = tmp / "exp1.json"
     path.write_text('{"experiment": "exp1", "runs": [{"seed": 0, "test_')
+    return path
+
+
+def results_file(tmp, experiment):
+    """A results file of `experiment` without runs, as `--out` would merge into."""
+    path = tmp / f"{experiment}.json"
+    path.write_text(json.dumps({"schema": 1, "experiment": experiment, "runs": [],
+                                "command": f"python -m daekeras {experiment}"}))
     return path
 
 
@@ -289,6 +298,10 @@ CASES = [
      exits(r"`--out` .*, whose folder '.*locked\.json' is not a directory")),
     ("cli-out-unwritable", lambda t: lambda: cli("exp1", "--out", "/proc/daekeras/r.json"),
      exits(r"`--out` .*Received: --out='/proc/daekeras/r\.json', where no file can be written")),
+    ("cli-out-other-experiment", lambda t: (lambda p: lambda: cli("exp2", "--out", str(p)))(results_file(t, "exp1")),
+     exits(r"exp1\.json' holds runs of experiment='exp1', not of experiment='exp2'; .*--overwrite.*nothing was run")),
+    ("cli-out-not-results", lambda t: (lambda p: lambda: cli("exp1", "--out", str(p)))(truncated_results(t)),
+     exits(r"exp1\.json' is not a complete results file .*nothing was run")),
     ("cli-filters-directory", lambda t: lambda: cli("exp2", "--filters", str(t)),
      exits(r"Argument `--filters` must be a writable file path\. .*existing directory")),
     ("cli-partial-truncated", lambda t: (lambda p: lambda: cli("exp2", "--n-train", "20", "--out", str(p)))(

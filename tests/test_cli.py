@@ -71,6 +71,8 @@ def test_help_says_how_out_behaves():
     assert "Missing folders of PATH are created" in text
     assert "checked before any training" in text
     assert "PATH.partial" in text and "--no-resume" in text
+    assert "An existing PATH is merged into: its runs are kept" in text
+    assert "--overwrite with --out: replace PATH by this command's runs" in text
 
 
 def test_dropout_condition_names_are_those_of_the_experiments():
@@ -96,3 +98,87 @@ def test_partial_results_from_other_code_are_refused_unless_asked(tmp_path):
     # Other settings are refused even then.
     with pytest.raises(UsageError, match="does not match this command's settings"):
         load_partial(sidecar, {**header, "settings": {"seeds": [0]}}, changed_code=True)
+
+
+# -- --out merges into an existing file; --overwrite replaces it ---------------------
+
+
+def tiny_exp1(path, *seeds, extra=()):
+    """A tiny Experiment 1 command (300 training images) writing to `path`."""
+    return ["exp1", "--masking", "0.5", "--n-train", "300", "--seeds", *map(str, seeds), "--quiet",
+            "--out", str(path), *extra]
+
+
+def test_a_second_out_into_the_same_file_keeps_the_first_runs(tmp_path, capsys):
+    from daekeras.__main__ import main
+
+    path = tmp_path / "exp1.json"
+    first = tiny_exp1(path, 0)
+    assert main(first) == 0
+    before = experiments.load_results(path)
+    assert [r["seed"] for r in before["runs"]] == [0]
+    assert before["schema"] == 1 and before["commands"] == [before["command"]]
+
+    # Seed 1 is added; seed 0, made again, comes out the same and is kept as stored.
+    second = tiny_exp1(path, 1, 0)
+    assert main(second) == 0
+    stored = experiments.load_results(path, experiment="exp1")
+    assert [r["seed"] for r in stored["runs"]] == [0, 1]
+    assert stored["runs"][0] == before["runs"][0]
+    assert stored["command"] == "python -m daekeras " + " ".join(first)
+    assert stored["commands"] == [stored["command"], "python -m daekeras " + " ".join(second)]
+    assert stored["environment"] == before["environment"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp1.json", "exp1.json.lock"]
+
+    # --overwrite replaces the file by the command's runs.
+    third = tiny_exp1(path, 1, extra=["--overwrite"])
+    assert main(third) == 0
+    stored = experiments.load_results(path)
+    assert [r["seed"] for r in stored["runs"]] == [1]
+    assert stored["commands"] == ["python -m daekeras " + " ".join(third)]
+
+
+def test_a_rerun_that_differs_is_refused_and_its_runs_are_kept(tmp_path, capsys):
+    from daekeras.__main__ import main
+
+    path = tmp_path / "exp1.json"
+    assert main(tiny_exp1(path, 0)) == 0
+    # The stored run as if another version of the code had made it.
+    stored = json.loads(path.read_text())
+    made = stored["runs"][0]["test_error"]
+    stored["runs"][0]["test_error"] = 0.5
+    path.write_text(json.dumps(stored))
+    before = path.read_bytes()
+    capsys.readouterr()
+
+    assert main(tiny_exp1(path, 0)) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert (f"holds the run masking=0.5, seed=0, pretrain=True, dropout=0.0, pretrain_epochs=1, "
+            f"finetune_epochs=1, n_train=300 already, with test_error=0.5; this run of it has "
+            f"test_error={made}") in lines[0]
+    assert "exp1.json.partial" in lines[0] and "--overwrite" in lines[0]
+    assert path.read_bytes() == before
+    kept = json.loads((tmp_path / "exp1.json.partial").read_text())
+    assert [r["test_error"] for r in kept["runs"]] == [made]
+
+    # The same command with --overwrite takes the kept run (nothing is trained again).
+    assert main(tiny_exp1(path, 0, extra=["--overwrite"])) == 0
+    assert [r["test_error"] for r in experiments.load_results(path)["runs"]] == [made]
+    assert not (tmp_path / "exp1.json.partial").exists()
+
+
+def test_an_out_file_of_another_experiment_is_refused_before_keras_is_imported(tmp_path, capsys):
+    from daekeras.__main__ import main
+
+    path = tmp_path / "exp1.json"
+    path.write_text(json.dumps({"experiment": "exp1", "runs": [], "command": "python -m daekeras exp1"}))
+    before = path.read_bytes()
+    assert run_fresh([["exp2", "--out", str(path)]]) == {"codes": [2], "loaded": []}
+    assert main(["exp2", "--out", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert ("exp1.json' holds runs of experiment='exp1', not of experiment='exp2'" in lines[0]
+            and "--overwrite" in lines[0] and "nothing was run" in lines[0])
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp1.json"]

@@ -194,13 +194,13 @@ def test_cli_exp1_json_and_out(tmp_path, capsys):
     assert set(run) == TOOLBOX_KEYS
     assert (run["seed"], run["masking"], run["n_train"]) == (0, 0.5, 300)
     assert "exp1 masking=0.5 seed=0: test error" in captured.err
-    # --out: the same object plus the command and the environment, and no
-    # temporary file left beside it.
+    # --out: the same runs plus the command and the environment, and no
+    # temporary file left beside it (only the lock of its writers).
     stored = experiments.load_results(path)
     assert stored["runs"] == result["runs"]
     assert stored["command"] == "python -m daekeras " + " ".join(argv)
     assert {"python", "numpy", "keras", "backend", "devices"} <= set(stored["environment"])
-    assert [p.name for p in path.parent.iterdir()] == ["exp1.json"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["exp1.json", "exp1.json.lock"]
 
 
 def test_cli_failing_run_leaves_no_file(tmp_path, capsys):

@@ -72,7 +72,7 @@ def test_killed_run_resumes_to_the_same_file(tmp_path, capsys):
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
     reference = json.loads(full.read_text())
-    assert sorted(p.name for p in full.parent.iterdir()) == ["exp2.json"]
+    assert sorted(p.name for p in full.parent.iterdir()) == ["exp2.json", "exp2.json.lock"]
 
     # Killed mid-run: no final file, a whole sidecar with the finished runs only.
     assert not cut.exists()
@@ -94,9 +94,12 @@ def test_killed_run_resumes_to_the_same_file(tmp_path, capsys):
         capture_output=True, text=True, env=env, timeout=600,
     )
     assert again.returncode == 0, again.stderr
-    assert sorted(p.name for p in cut.parent.iterdir()) == ["exp2.json"]
+    assert sorted(p.name for p in cut.parent.iterdir()) == ["exp2.json", "exp2.json.lock"]
     resumed = json.loads(cut.read_text())
-    assert list(resumed) == list(reference) == ["experiment", "runs", "command", "environment"]
+    assert list(resumed) == list(reference)
+    header = ["schema", "experiment", "runs", "command", "commands", "environment"]
+    assert list(reference)[:6] == header and set(reference) - set(header) <= {"git_commits"}
+    assert resumed["commands"] == [resumed["command"]]
     assert [r["seed"] for r in resumed["runs"]] == [0, 1, 2]
     assert without_seconds(resumed)["runs"] == without_seconds(reference)["runs"]
     assert resumed["environment"] == reference["environment"]
