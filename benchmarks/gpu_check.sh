@@ -7,9 +7,10 @@
 #   PYTHON=/path/to/python benchmarks/gpu_check.sh [--quick]
 #
 # Nothing is installed from the internet and nothing is installed at all
-# unless WHEELS is set: PYTHON must import jax, keras, pytest, yaml and
-# matplotlib already; WHEELS=DIR installs what is missing of keras, pytest and
-# pyyaml from the wheel files in DIR (`pip install --no-index`). daekeras
+# unless WHEELS is set: PYTHON must import jax, keras, pytest, yaml,
+# matplotlib, scipy, statsmodels, sklearn and filelock already; WHEELS=DIR
+# installs what is missing of keras, pytest, pyyaml, statsmodels and filelock
+# from the wheel files in DIR (`pip install --no-index`). daekeras
 # itself is imported from this source tree. LOGDIR=DIR keeps each step's
 # output there (default: a new temporary folder).
 #
@@ -41,13 +42,13 @@ LOGDIR=${LOGDIR:-$(mktemp -d -t daekeras-gpu-check.XXXXXX)}
 mkdir -p "$LOGDIR"
 
 if [ -n "${WHEELS:-}" ]; then
-    "$PYTHON" -m pip install --quiet --no-index --find-links "$WHEELS" keras pytest pyyaml \
+    "$PYTHON" -m pip install --quiet --no-index --find-links "$WHEELS" keras pytest pyyaml statsmodels filelock \
         > "$LOGDIR/wheels.txt" 2>&1 \
-        || { echo "gpu_check.sh: could not install keras, pytest, pyyaml from WHEELS=$WHEELS (see $LOGDIR/wheels.txt)" >&2; exit 2; }
+        || { echo "gpu_check.sh: could not install keras, pytest, pyyaml, statsmodels, filelock from WHEELS=$WHEELS (see $LOGDIR/wheels.txt)" >&2; exit 2; }
 fi
 missing=$("$PYTHON" -c '
 import importlib.util
-print(" ".join(m for m in ("jax", "keras", "numpy", "matplotlib", "pytest", "yaml") if importlib.util.find_spec(m) is None))
+print(" ".join(m for m in ("jax", "keras", "numpy", "matplotlib", "pytest", "yaml", "scipy", "statsmodels", "sklearn", "filelock") if importlib.util.find_spec(m) is None))
 ') || { echo "gpu_check.sh: cannot run PYTHON=$PYTHON" >&2; exit 2; }
 if [ -n "$missing" ]; then
     echo "gpu_check.sh: $PYTHON cannot import: $missing. Point PYTHON at a Python that has them, or set WHEELS=DIR to a folder of their wheels." >&2
