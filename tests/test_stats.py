@@ -86,6 +86,21 @@ def test_many_pairs_with_ties_are_seeded():
     assert 0 < first.p_value < 1e-3
 
 
+def test_many_pairs_with_ties_match_scipys_wilcoxon(monkeypatch):
+    # The signed ranks computed once give SciPy's own permutation p-value
+    # (same null, same seeded draws) and its statistic.
+    monkeypatch.setattr(stats, "N_SIGN_PATTERNS", 999)
+    rng = np.random.default_rng(3)
+    a = rng.integers(800, 900, size=30) / 1e4
+    b = a - rng.integers(-10, 20, size=30) / 1e4
+    d = (b - a)[b != a]
+    assert len(np.unique(np.abs(d))) < len(d)  # ties: the permutation path
+    r = stats.compare_paired(a, b)
+    method = sps.PermutationMethod(n_resamples=999, rng=np.random.default_rng(stats.RESAMPLING_SEED))
+    expected = sps.wilcoxon(d, zero_method="wilcox", method=method)
+    assert (r.statistic, r.p_value) == (float(expected.statistic), float(expected.pvalue))
+
+
 def test_zero_differences_are_dropped_and_counted():
     r = stats.compare_paired([0.1, 0.2, 0.3, 0.4], [0.1, 0.1, 0.2, 0.3])
     assert r.ties == 1 and r.b_better == 3
