@@ -1,0 +1,71 @@
+"""Chapters that report the same runs give the same answer.
+
+Chapter 6's one-epoch AE and DAE pretraining conditions are Experiment 1's
+runs (Chapter 4): the same settings and seeds, bitwise the same results. This
+test reads both chapters' analyses of the stored results and checks that
+every comparison they share is the same test on the same pairs, with the same
+direction and the same decision, and that Chapter 6 refers to Chapter 4's
+answer instead of deciding it again in its own family.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from daekeras import stats
+from daekeras.chapters import dropout
+from daekeras.chapters import toolbox
+from daekeras.results import load_results
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    exp1 = load_results(RESULTS / "exp1.json")
+    chapter_4 = toolbox.analyse(exp1, load_results(RESULTS / "toolbox_octave.json"))
+    chapter_6 = dropout.analyse(exp1, load_results(RESULTS / "dropout.json"))
+    return chapter_4, chapter_6
+
+
+def test_chapter_6_shows_chapter_4s_comparison_unchanged(analyses):
+    chapter_4, chapter_6 = analyses
+    shared = chapter_6.paired(1, "ae", "dae")
+    assert shared.name == toolbox.MASKING_COMPARISON
+    # The same runs, paired by the same seeds, under the same test.
+    assert shared == chapter_4.masking
+    assert chapter_6.paired_seeds[1, "ae", "dae"] == list(chapter_4.daekeras.seeds)
+
+
+def test_chapter_6_does_not_decide_it_again(analyses):
+    _, chapter_6 = analyses
+    assert toolbox.MASKING_COMPARISON not in chapter_6.family.table()["name"]
+
+
+#: The primary test of each kind of result, as `stats.Family` names it.
+PRIMARY_TEST = {
+    stats.Paired: "Wilcoxon signed-rank",
+    stats.Rates: "Fisher's exact (collapse rate)",
+    stats.Medians: "permutation (median)",
+}
+
+
+def test_shared_comparisons_agree_in_direction_and_decision(analyses):
+    chapter_4, chapter_6 = analyses
+    table = chapter_4.family.table()
+    # Keyed by comparison and test: a paired comparison has two rows in the
+    # family (Wilcoxon and McNemar) under one name.
+    decided_4 = {
+        (name, test): significant
+        for name, test, significant in zip(table["name"], table["test"], table["significant"])
+    }
+    shared = {toolbox.MASKING_COMPARISON: chapter_6.paired(1, "ae", "dae")}
+    shared.update({n: r for n, r in chapter_6.comparisons.items() if n in chapter_4.comparisons})
+    assert shared, "the chapters share no comparison: nothing to check"
+    for name, result in shared.items():
+        theirs = chapter_4.comparisons[name]
+        assert type(result) is type(theirs), name
+        assert result.winner == theirs.winner, name
+        test = PRIMARY_TEST[type(theirs)]
+        # One decision: Chapter 4's, adjusted in Chapter 4's family.
+        assert decided_4[name, test] == (chapter_4.family.adjusted(name, test) < stats.ALPHA), name
