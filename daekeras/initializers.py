@@ -12,8 +12,11 @@ from daekeras._validation import check_seed
 class SigmoidUniform(keras.initializers.Initializer):
     """Uniform in ±4·sqrt(6 / (fan_in + fan_out)), the sigmoid-unit range.
 
-    Both originals draw weights from this range: Glorot & Bengio's uniform
-    range multiplied by 4, the right scale for sigmoid units. The Theano `dA`
+    Both originals draw weights from this range: Glorot & Bengio's (2010)
+    uniform range for tanh units, multiplied by 4 for sigmoid units. The
+    factor 4 is the Theano tutorials' reading of that paper (`mlp.py`: "results
+    presented in [Xavier10] suggest that you should use 4 times larger initial
+    weights for sigmoid"; the sigmoid's slope at 0 is a quarter of tanh's). The Theano `dA`
     tutorial uses it for the kernel and sets biases to zero;
     DeepLearnToolbox's `nnsetup` draws the bias column from the same range.
     A bias has no fans of its own, so pass the layer's `fan_in` and `fan_out`
@@ -34,6 +37,8 @@ class SigmoidUniform(keras.initializers.Initializer):
 
     References:
         - [Glorot & Bengio, 2010](https://proceedings.mlr.press/v9/glorot10a.html)
+        - [Theano tutorials, `code/mlp.py`](
+          https://github.com/lisa-lab/DeepLearningTutorials/blob/master/code/mlp.py)
     """
 
     def __init__(self, fan_in=None, fan_out=None, seed=None):
