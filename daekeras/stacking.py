@@ -65,6 +65,7 @@ def toolbox_sgd(learning_rate=1.0, momentum=0.5):
 def pretrain_stack(
     x,
     layer_sizes,
+    *,
     corruption_rate=0.0,
     epochs=1,
     batch_size=100,
@@ -76,6 +77,7 @@ def pretrain_stack(
     seed=None,
     verbose=0,
     steps_per_execution=1,
+    reuse_key=None,
 ):
     """Greedy layer-wise (denoising) autoencoder pretraining.
 
@@ -103,6 +105,10 @@ def pretrain_stack(
             derives its own streams from that.
         verbose: Keras `fit` verbosity.
         steps_per_execution: Keras `compile` option; it changes speed only.
+        reuse_key: Optional hashable key; with one, the compiled autoencoders
+            come from `daekeras.training.reuse_compiled` under it (set to the
+            state new ones would have), which saves tracing in many-seed runs
+            whose models are not handed out. It changes speed only.
 
     Returns:
         `(autoencoders, losses)`: the trained autoencoders (`DenoisingAutoencoder`) and, for
@@ -113,7 +119,7 @@ def pretrain_stack(
     seed = check_seed(seed, "seed", "pretrain_stack", maximum=MAX_COMPONENT_SEED, allow_none=True)
     return _pretrain_stack(
         x, sizes, corruption_rate, epochs, batch_size, optimizer, loss, tied, init, shuffle, seed,
-        verbose, steps_per_execution, reuse_key=None,
+        verbose, steps_per_execution, reuse_key=reuse_key,
     )
 
 
