@@ -17,7 +17,7 @@ from daekeras.training import fit_epochs
 from daekeras.training import reuse_compiled
 
 
-def _check_sizes(layer_sizes, owner):
+def check_layer_sizes(layer_sizes, owner):
     """`layer_sizes` as a list of positive ints: an input and 1 to
     `MAX_HIDDEN_LAYERS` hidden layers."""
     sizes = list(layer_sizes)
@@ -114,7 +114,7 @@ def pretrain_stack(
         `(autoencoders, losses)`: the trained autoencoders (`DenoisingAutoencoder`) and, for
         each, the list of per-epoch mean training losses.
     """
-    sizes = _check_sizes(layer_sizes, "pretrain_stack")
+    sizes = check_layer_sizes(layer_sizes, "pretrain_stack")
     check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
     seed = check_seed(seed, "seed", "pretrain_stack", maximum=MAX_COMPONENT_SEED, allow_none=True)
     return _pretrain_stack(
@@ -218,7 +218,7 @@ def build_classifier(
         An uncompiled, built `keras.Sequential`.
     """
     owner = "build_classifier"
-    sizes = _check_sizes(layer_sizes, owner)
+    sizes = check_layer_sizes(layer_sizes, owner)
     n_classes = check_positive_int(n_classes, "n_classes", owner)
     check_choice(init, "init", INITS, owner)
     dropout = check_rate(dropout, "dropout", owner)

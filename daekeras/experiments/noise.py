@@ -160,9 +160,9 @@ def matched_level(corruption, energy, x=None, decimals=4):
     """
     import numpy as np
 
-    if corruption not in CORRUPTIONS:
+    if corruption not in KINDS[1:]:
         raise ValueError(
-            f"matched_level: Argument `corruption` must be one of {CORRUPTIONS}. "
+            f"matched_level: Argument `corruption` must be one of {KINDS[1:]}. "
             f"Received: corruption={corruption!r}"
         )
     energy = check_rate(energy, "energy", "matched_level")

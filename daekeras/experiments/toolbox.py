@@ -151,6 +151,7 @@ def toolbox_run(
     from daekeras.losses import HalfSumSquaredError
     from daekeras.runtime import set_seed
     from daekeras.stacking import build_classifier
+    from daekeras.stacking import check_layer_sizes
     from daekeras.stacking import pretrain_stack
     from daekeras.stacking import toolbox_sgd
     from daekeras.training import STEPS_PER_EXECUTION
@@ -160,6 +161,7 @@ def toolbox_run(
     masking = check_rate(masking, "masking", "toolbox_run")
     dropout = check_rate(dropout, "dropout", "toolbox_run")
     seed = check_seed(seed, "seed", "toolbox_run")
+    layer_sizes = check_layer_sizes(layer_sizes, "toolbox_run")
     start = time.perf_counter()
     set_seed(seed)
     x_train, y_train, x_test, y_test = mnist_vectors()
