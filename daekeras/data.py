@@ -266,9 +266,9 @@ def mnist_vectors():
     return arrays
 
 
-def one_hot(labels, n_classes=10):
-    """One-hot float32 rows for integer `labels`."""
+def one_hot(labels, n_classes=10, dtype="float32"):
+    """One-hot rows of `dtype` for integer `labels`."""
     labels = np.asarray(labels)
-    out = np.zeros((len(labels), n_classes), dtype="float32")
+    out = np.zeros((len(labels), n_classes), dtype=dtype)
     out[np.arange(len(labels)), labels] = 1.0
     return out

@@ -363,9 +363,8 @@ def noise_run(
     from daekeras.filters import filter_summary
     from daekeras.initializers import SigmoidUniform
     from daekeras.losses import SummedBinaryCrossentropy
-    from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+    from daekeras.experiments.theano import build_dA
     from daekeras.runtime import set_seed
-    from daekeras.training import STEPS_PER_EXECUTION
     from daekeras.training import fit_epochs
 
     owner = "noise_run"
@@ -394,21 +393,8 @@ def noise_run(
     set_seed(seed)
     x_train = x_all[:n_train]
     model_seed = component_seed(seed, COMPONENT)
-    dae = DenoisingAutoencoder(
-        x_train.shape[1],
-        hidden_units,
-        corruption_rate=level,
-        corruption="masking" if corruption == "none" else corruption,
-        tied=True,
-        init="theano",
-        seed=model_seed,
-        name="dA",
-    )
-    dae.compile(
-        optimizer=keras.optimizers.SGD(learning_rate),
-        loss=SummedBinaryCrossentropy(),
-        steps_per_execution=STEPS_PER_EXECUTION,
-    )
+    dae = build_dA(x_train.shape[1], hidden_units, level, model_seed, learning_rate,
+                   corruption="masking" if corruption == "none" else corruption)
     costs = fit_epochs(
         dae, x_train, x_train, batch_size=batch_size, epochs=epochs,
         shuffle_seed=derive(model_seed, "shuffle"), verbose=verbose,

@@ -43,6 +43,43 @@ def theano_streams(seed):
     return streams
 
 
+def build_dA(input_dim, hidden_units, corruption_rate, seed, learning_rate, corruption="masking"):
+    """The tutorial's `dA`, compiled: tied sigmoid autoencoder, W uniform in
+    ±4·sqrt(6/(fan_in+fan_out)), zero biases, cross-entropy summed over the
+    pixels, plain SGD. Experiment 2 and the noise study train this model.
+
+    Args:
+        input_dim: Number of visible units.
+        hidden_units: Number of hidden units.
+        corruption_rate: The corruption's level.
+        seed: The model's component seed.
+        learning_rate: SGD learning rate.
+        corruption: The corruption kind (`DenoisingAutoencoder`'s `corruption`).
+    """
+    import keras
+
+    from daekeras.losses import SummedBinaryCrossentropy
+    from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+    from daekeras.training import STEPS_PER_EXECUTION
+
+    dae = DenoisingAutoencoder(
+        input_dim,
+        hidden_units,
+        corruption_rate=corruption_rate,
+        corruption=corruption,
+        tied=True,
+        init="theano",
+        seed=seed,
+        name="dA",
+    )
+    dae.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss=SummedBinaryCrossentropy(),
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+    return dae
+
+
 def theano_run(
     seed=0,
     corruption=0.3,
@@ -86,10 +123,7 @@ def theano_run(
 
     from daekeras.data import mnist_vectors
     from daekeras.filters import filter_summary
-    from daekeras.losses import SummedBinaryCrossentropy
-    from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
     from daekeras.runtime import set_seed
-    from daekeras.training import STEPS_PER_EXECUTION
     from daekeras.training import EpochCostLogger
     from daekeras.training import fit_epochs
 
@@ -98,20 +132,8 @@ def theano_run(
     start = time.perf_counter()
     set_seed(seed)
     x_train = subset(mnist_vectors()[0], n_train, "n_train")
-    dae = DenoisingAutoencoder(
-        x_train.shape[1],
-        hidden_units,
-        corruption_rate=corruption,
-        tied=True,
-        init="theano",
-        seed=component_seed(seed, COMPONENT),
-        name="dA",
-    )
-    dae.compile(
-        optimizer=keras.optimizers.SGD(learning_rate),
-        loss=SummedBinaryCrossentropy(),
-        steps_per_execution=STEPS_PER_EXECUTION,
-    )
+    dae = build_dA(x_train.shape[1], hidden_units, corruption, component_seed(seed, COMPONENT),
+                   learning_rate)
     callbacks = [EpochCostLogger(log)] if log is not None else []
     costs = fit_epochs(
         dae,

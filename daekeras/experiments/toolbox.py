@@ -143,12 +143,12 @@ def toolbox_run(
         `never_predicted` (classes no test image was assigned to) and
         `seconds`.
     """
-    import keras
     import numpy as np
 
     from daekeras.data import mnist_vectors
     from daekeras.data import one_hot
     from daekeras.losses import HalfSumSquaredError
+    from daekeras.models.denoising_autoencoder import predict_batched
     from daekeras.runtime import set_seed
     from daekeras.stacking import build_classifier
     from daekeras.stacking import check_layer_sizes
@@ -222,12 +222,7 @@ def toolbox_run(
         shuffle_seed=derive(component_seed(seed, "classifier"), "shuffle"),
         verbose=verbose,
     )
-    # Called eagerly in batches of 1000 (what `predict` would do), without
-    # tracing a new prediction function for every model of a many-seed run.
-    predicted = np.concatenate([
-        keras.ops.convert_to_numpy(classifier(x_test[i : i + 1000], training=False)).argmax(axis=1)
-        for i in range(0, len(x_test), 1000)
-    ])
+    predicted = predict_batched(lambda x: classifier(x, training=False), x_test).argmax(axis=1)
     counts = np.bincount(predicted, minlength=10)
     result = {
         "seed": int(seed),
