@@ -204,3 +204,13 @@ def test_cli_noise_help_and_bad_energies_import_no_backend():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [[0, 2], []]
+
+
+def test_the_old_module_path_warns_and_serves_the_same_names():
+    import importlib
+    import sys
+
+    sys.modules.pop("daekeras.noise_study", None)
+    with pytest.warns(DeprecationWarning, match="daekeras.experiments.noise"):
+        old = importlib.import_module("daekeras.noise_study")
+    assert old.noise_run is noise_study.noise_run and old.KINDS == noise_study.KINDS
