@@ -334,7 +334,8 @@ def test_predict_batched_equals_one_call_and_keeps_the_dtype():
 
     dae = DenoisingAutoencoder(6, 3, seed=1)
     x = np.random.default_rng(0).random((25, 6)).astype("float32")
+    codes = dae.encode(x, batch_size=7)  # builds the model
+    np.testing.assert_array_equal(predict_batched(dae.encoder, x, batch_size=7), codes)
     whole = keras.ops.convert_to_numpy(dae.encoder(x))
     np.testing.assert_allclose(predict_batched(dae.encoder, x, batch_size=7), whole, rtol=1e-6)
-    np.testing.assert_array_equal(predict_batched(dae.encoder, x, batch_size=7), dae.encode(x, batch_size=7))
     assert predict_batched(dae.encoder, x[:0]).shape == (0,)
