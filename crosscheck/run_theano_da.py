@@ -35,7 +35,6 @@ import argparse
 import gzip
 import importlib
 import io
-import json
 import os
 import pickle
 import platform
@@ -243,9 +242,10 @@ def main(argv=None):
         "seconds": round(seconds, 1),
         "runs": runs,
     }
-    tmp_out = args.out.with_name(f".{args.out.name}.tmp")
-    tmp_out.write_text(json.dumps(results, indent=1) + "\n")
-    os.replace(tmp_out, args.out)
+    sys.path.insert(0, str(ROOT))
+    from daekeras.results import write_json_atomic
+
+    write_json_atomic(results, args.out)
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -1,5 +1,9 @@
 """Command line: `python -m daekeras {exp1,exp2,dropout,noise} ...`.
 
+One subcommand per experiment of `daekeras.experiments.EXPERIMENTS`, whose
+modules declare their options, settings and checks; this module only runs
+them: seeds, progress, `--json`, `--out` and resuming.
+
 Progress goes to stderr; with `--json` the last line of stdout is one JSON
 object with every run; with `--out PATH` the runs (with the command and the
 versions that produced them) are merged into the results file PATH
@@ -24,31 +28,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from daekeras.experiments import EXPERIMENTS
+from daekeras.experiments import arguments
+
 PROG = "python -m daekeras"
-
-#: The conditions of the dropout comparison, by name; the same keys, in the
-#: same order, as `daekeras.experiments.DROPOUT_CONDITIONS` (not imported
-#: here: that would import Keras).
-DROPOUT_CONDITION_NAMES = ("random", "ae", "dae", "dropout", "dae+dropout")
-
-#: The corruption kinds and energies of the noise study; the same as
-#: `daekeras.noise_study.KINDS` and `ENERGIES` (not imported here either).
-NOISE_KINDS = ("none", "masking", "salt_and_pepper", "gaussian")
-NOISE_ENERGIES = (0.1, 0.25, 0.4, 0.55, 0.7)
 
 #: Arguments that change what is printed or where it goes, not the runs.
 _OUTPUT_ONLY = ("json", "out", "overwrite", "quiet", "resume", "changed_code")
 
 #: The fields that identify a run of each command in a results file: its
 #: settings and seed, everything but its results (`daekeras.results.merge_runs`).
-RUN_KEYS = {
-    "exp1": ("masking", "seed", "pretrain", "dropout", "pretrain_epochs", "finetune_epochs", "n_train"),
-    "exp2": ("corruption", "seed", "epochs", "n_train", "batch_size", "learning_rate"),
-    "dropout": ("condition", "finetune_epochs", "seed", "masking", "pretrain", "dropout",
-                "pretrain_epochs", "n_train"),
-    "noise": ("corruption", "level", "seed", "epochs", "n_train", "n_probe", "batch_size",
-              "learning_rate", "hidden_units"),
-}
+RUN_KEYS = {name: module.RUN_KEYS for name, module in EXPERIMENTS.items()}
 
 #: Fields of a run that may differ when it is run again: its time, and where
 #: its filter image was written (`--filters`).
@@ -66,31 +56,6 @@ class UsageError(ValueError):
     """A problem with the command's arguments or files, found before training."""
 
 
-def _typed(convert, accept, expected):
-    """An argparse type: `convert` the text, then check it with `accept`."""
-
-    def parse(text):
-        try:
-            value = convert(text)
-        except ValueError:
-            value = None
-        if value is None or not accept(value):
-            raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
-        return value
-
-    return parse
-
-
-_rate = _typed(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
-_count = _typed(int, lambda v: v >= 1, "a positive integer")
-
-
-def _seed(text):
-    from daekeras.seeds import MAX_ROOT_SEED
-
-    return _typed(int, lambda v: 0 <= v <= MAX_ROOT_SEED, f"an integer in [0, {MAX_ROOT_SEED}]")(text)
-
-
 def _version():
     from daekeras import __version__
 
@@ -106,11 +71,11 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(p):
-        p.add_argument("--seeds", type=_seed, nargs="+", default=[0], metavar="SEED",
+        p.add_argument("--seeds", type=arguments.seed, nargs="+", default=[0], metavar="SEED",
                        help="seeds to run, one run per seed and setting (default: 0)")
-        p.add_argument("--seed", type=_seed, dest="seeds", nargs=1, metavar="SEED",
+        p.add_argument("--seed", type=arguments.seed, dest="seeds", nargs=1, metavar="SEED",
                        help="a single seed (same as --seeds SEED)")
-        p.add_argument("--n-train", type=_count, default=None, metavar="N",
+        p.add_argument("--n-train", type=arguments.count, default=None, metavar="N",
                        help="train on the first N images only (default: the experiment's set)")
         p.add_argument("--json", action="store_true",
                        help="print one JSON object with every run on stdout's last line")
@@ -134,86 +99,16 @@ def build_parser():
                        "the flag stays in the recorded command)")
         p.add_argument("--quiet", action="store_true", help="no progress output on stderr")
 
-    p1 = sub.add_parser(
-        "exp1",
-        help="DeepLearnToolbox stacked denoising autoencoder 784-100-100-10",
-        description="Experiment 1: greedy pretraining of two untied sigmoid autoencoders "
-        "(784-100-784, 100-100-100) with masking, then fine-tuning of 784-100-100-10; "
-        "SGD lr 1, momentum 0.5, batch 100, ½·SSE. Reports the test error.",
-    )
-    p1.add_argument("--masking", type=_rate, nargs="+", default=[0.0, 0.5], metavar="P",
-                    help="masking fraction(s) during pretraining (default: 0 0.5)")
-    p1.add_argument("--pretrain-epochs", type=_count, default=1, metavar="N",
-                    help="epochs per autoencoder (default: 1)")
-    p1.add_argument("--finetune-epochs", type=_count, default=1, metavar="N",
-                    help="fine-tuning epochs (default: 1)")
-    common(p1)
-
-    p2 = sub.add_parser(
-        "exp2",
-        help="Theano dA tutorial: 784-500 tied-weight denoising autoencoder",
-        description="Experiment 2: 784-500 tied sigmoid dA, cross-entropy summed over "
-        "pixels, SGD lr 0.1, batch 20, no shuffling, first 50,000 training images. "
-        "Prints the mean cost of every epoch.",
-    )
-    p2.add_argument("--corruption", type=_rate, nargs="+", default=[0.3], metavar="P",
-                    help="corruption level(s) (default: 0.3)")
-    p2.add_argument("--epochs", type=_count, default=15, metavar="N",
-                    help="training epochs (default: 15)")
-    p2.add_argument("--filters", metavar="PATH",
-                    help="write the first 100 filters as a 10x10 tile image (PNG) to PATH; "
-                    "with several runs, the seed and corruption are added to the name. "
-                    "Missing folders are created")
-    common(p2)
-
-    p3 = sub.add_parser(
-        "dropout",
-        help="dropout (hidden, fine-tuning) against denoising (input, pretraining)",
-        description="The Experiment 1 network under several conditions: "
-        + ", ".join(DROPOUT_CONDITION_NAMES) + ".",
-    )
-    p3.add_argument("--conditions", nargs="+", choices=list(DROPOUT_CONDITION_NAMES),
-                    default=list(DROPOUT_CONDITION_NAMES), metavar="NAME",
-                    help="conditions to run (default: all of " + ", ".join(DROPOUT_CONDITION_NAMES) + ")")
-    p3.add_argument("--finetune-epochs", type=_count, nargs="+", default=[1], metavar="N",
-                    help="fine-tuning budget(s) in epochs (default: 1)")
-    common(p3)
-
-    p4 = sub.add_parser(
-        "noise",
-        help="noise kinds and levels: filters, linear probe, reconstruction",
-        description="The 784-500 tied sigmoid autoencoder of exp2 (summed cross-entropy, SGD "
-        "lr 0.1, batch 20, a seeded shuffle every epoch, first 20,000 training images by "
-        "default) trained without noise and with each corruption kind at the levels whose "
-        "corruption energy E||x~ - x||^2 / E||x||^2 on MNIST is each of --energies. Each run "
-        "reports filter statistics, the test error of a logistic regression on the frozen "
-        "hidden code, and the clean reconstruction error.",
-    )
-    p4.add_argument("--kinds", nargs="+", choices=list(NOISE_KINDS), default=list(NOISE_KINDS),
-                    metavar="KIND",
-                    help="corruption kinds (default: all of " + ", ".join(NOISE_KINDS) + "; "
-                    "'none' is the one setting without noise)")
-    p4.add_argument("--energies", type=_rate, nargs="+", default=list(NOISE_ENERGIES), metavar="E",
-                    help="corruption energies every kind is matched to (default: "
-                    + " ".join(f"{e:g}" for e in NOISE_ENERGIES) + "; for masking E is the rate)")
-    p4.add_argument("--epochs", type=_count, default=2, metavar="N",
-                    help="training epochs (default: 2)")
-    p4.add_argument("--n-probe", type=_count, default=5000, metavar="N",
-                    help="training images of the linear probe, from image 50,000 on (default: 5000)")
-    common(p4)
+    for name, module in EXPERIMENTS.items():
+        p = sub.add_parser(name, help=module.HELP)
+        module.add_arguments(p)
+        common(p)
     return parser
 
 
 def _progress(args, message):
     if not args.quiet:
         print(message, file=sys.stderr, flush=True)
-
-
-def _filters_path(path, run, several):
-    if not several:
-        return path
-    root, ext = os.path.splitext(path)
-    return f"{root}_seed{run['seed']}_c{run['corruption']:g}{ext or '.png'}"
 
 
 # -- Output paths, checked before any training --------------------------------
@@ -282,20 +177,20 @@ def remove_folders(folders):
 
 
 def plan(args):
-    """The runs of a command, in order, each as a dict of its settings."""
-    if args.command == "exp1":
-        return [{"masking": m, "seed": s} for m in args.masking for s in args.seeds]
-    if args.command == "exp2":
-        return [{"corruption": c, "seed": s} for c in args.corruption for s in args.seeds]
-    if args.command == "noise":
-        from daekeras.noise_study import noise_plan
+    """The runs of a command, in order: `(config, seed)` pairs, every seed of
+    each of the experiment's configs in turn."""
+    configs = EXPERIMENTS[args.command].config_from_args(args)
+    if not isinstance(configs, (tuple, list)):
+        configs = (configs,)
+    return [(config, seed) for config in configs for seed in args.seeds]
 
-        return [{"corruption": p["corruption"], "level": p["level"], "seed": s}
-                for p in noise_plan(args.energies, args.kinds) for s in args.seeds]
-    return [
-        {"finetune_epochs": e, "condition": name, "seed": s}
-        for e in args.finetune_epochs for name in args.conditions for s in args.seeds
-    ]
+
+def _job_fields(config, seed, run_keys):
+    """The fields of a run's record that `config` and `seed` decide."""
+    import dataclasses
+
+    fields = {k: v for k, v in dataclasses.asdict(config).items() if k in run_keys and v is not None}
+    return {**fields, "seed": seed}
 
 
 def settings(args):
@@ -366,7 +261,8 @@ def run(argv=None):
     args = build_parser().parse_args(argv)
 
     created = []
-    paths = [("--out", args.out)] + [("--filters", getattr(args, "filters", None))]
+    options = getattr(EXPERIMENTS[args.command], "OUTPUT_OPTIONS", ())
+    paths = [("--out", args.out)] + [(option, getattr(args, name)) for option, name in options]
     for option, path in paths:
         if path:
             created += check_output_path(path, option)
@@ -391,19 +287,14 @@ def _check_merge(args, environment=None):
 
 
 def _run(args, argv):
-    from daekeras import experiments
+    from daekeras import results
     from daekeras.runtime import configure_threads
 
     configure_threads()  # before TensorFlow's first operation
 
-    if tuple(experiments.DROPOUT_CONDITIONS) != DROPOUT_CONDITION_NAMES:
-        raise RuntimeError("DROPOUT_CONDITION_NAMES is out of date with daekeras.experiments")
-    if args.command == "noise":
-        from daekeras import noise_study
-
-        if (noise_study.KINDS, noise_study.ENERGIES) != (NOISE_KINDS, NOISE_ENERGIES):
-            raise RuntimeError("NOISE_KINDS or NOISE_ENERGIES is out of date with daekeras.noise_study")
+    module = EXPERIMENTS[args.command]
     jobs = plan(args)
+    keys = [_job_fields(config, seed, module.RUN_KEYS) for config, seed in jobs]
     runs = []
     sidecar = None
     if args.out:
@@ -412,11 +303,11 @@ def _run(args, argv):
             "experiment": args.command,
             "settings": json.loads(json.dumps(settings(args))),
             "code": code_fingerprint(),
-            "environment": json.loads(json.dumps(experiments.environment())),
+            "environment": json.loads(json.dumps(results.environment())),
         }
         if args.resume:
             runs = load_partial(sidecar, header, changed_code=args.changed_code)
-            if len(runs) > len(jobs) or not all(map(_matches, runs, jobs)):
+            if len(runs) > len(jobs) or not all(map(_matches, runs, keys)):
                 raise UsageError(
                     f"the partial results file {str(sidecar)!r} holds runs this command "
                     "does not make. Delete it or rerun with --no-resume."
@@ -432,11 +323,10 @@ def _run(args, argv):
     several = len(jobs) > 1
     log = None if args.quiet else sys.stderr
     try:
-        for job in jobs[len(runs):]:
-            r = _run_one(args, job, experiments, several, log)
-            runs.append(r)
+        for config, seed in jobs[len(runs):]:
+            runs.append(_run_one(args, module, config, seed, several, log))
             if sidecar is not None:
-                experiments.write_json_atomic({**header, "runs": runs}, sidecar)
+                results.write_json_atomic({**header, "runs": runs}, sidecar)
     except KeyboardInterrupt:
         if sidecar is not None and runs:
             _progress(args, f"{len(runs)} of {len(jobs)} runs are kept in {sidecar}; "
@@ -444,15 +334,13 @@ def _run(args, argv):
         raise
 
     result = {"experiment": args.command, "runs": runs}
-    if args.command == "exp2" and len(runs) == 1:
-        result["costs"] = runs[0]["costs"]
+    if hasattr(module, "result_fields"):
+        result.update(module.result_fields(runs))
     if args.out:
-        from daekeras import results
-
         try:
             merged = results.merge_runs(
                 args.out, args.command, runs, f"{PROG} " + " ".join(argv), RUN_KEYS[args.command],
-                overwrite=args.overwrite, same={"environment": experiments.environment()},
+                overwrite=args.overwrite, same={"environment": results.environment()},
                 fields={k: v for k, v in result.items() if k not in ("experiment", "runs")},
                 ignore=_NOT_COMPARED,
             )
@@ -469,62 +357,17 @@ def _run(args, argv):
     return result
 
 
-def _run_one(args, job, experiments, several, log):
-    """Make the run `job` of the command `args` and return its result."""
-    seed = job["seed"]
-    if args.command == "exp1":
-        masking = job["masking"]
-        r = experiments.toolbox_run(
-            seed, masking, pretrain_epochs=args.pretrain_epochs,
-            finetune_epochs=args.finetune_epochs, n_train=args.n_train,
-        )
-        _progress(args, f"exp1 masking={masking:g} seed={seed}: test error "
-                  f"{100 * r['test_error']:.2f}% ({r['seconds']:.1f} s)")
-        return r
-    if args.command == "exp2":
-        corruption = job["corruption"]
-        _progress(args, f"exp2 corruption={corruption:g} seed={seed}")
-        kwargs = {} if args.n_train is None else {"n_train": args.n_train}
-        r = experiments.theano_run(
-            seed, corruption, epochs=args.epochs, log=log,
-            return_model=bool(args.filters), **kwargs,
-        )
-        if args.filters:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            from daekeras.plotting import tile_raster_images
-
-            model = r.pop("model")
-            kernel = model.encoder.get_weights()[0]
-            path = _filters_path(args.filters, r, several)
-            image = tile_raster_images(kernel.T, (28, 28), (10, 10))
-            plt.imsave(path, image, cmap="gray", vmin=0, vmax=255)
-            r["filters_image"] = path
-        return r
-    if args.command == "noise":
-        from daekeras.noise_study import noise_run
-
-        corruption, level = job["corruption"], job["level"]
-        kwargs = {} if args.n_train is None else {"n_train": args.n_train}
-        r = noise_run(seed, corruption, level, epochs=args.epochs, n_probe=args.n_probe, **kwargs)
-        _progress(args, f"noise {corruption} level={level:g} seed={seed}: probe test error "
-                  f"{100 * r['probe']['test_error']:.2f}%, clean cross-entropy "
-                  f"{r['reconstruction']['cross_entropy']:.2f} ({r['seconds']:.1f} s)")
-        return r
-    name, epochs = job["condition"], job["finetune_epochs"]
-    setting = experiments.DROPOUT_CONDITIONS[name]
-    r = experiments.toolbox_run(
-        seed, setting["masking"], pretrain=setting["pretrain"],
-        dropout=setting["dropout"], finetune_epochs=epochs,
-        n_train=args.n_train,
-    )
-    r["condition"] = name
-    _progress(args, f"dropout {name} epochs={epochs} seed={seed}: test error "
-              f"{100 * r['test_error']:.2f}% ({r['seconds']:.1f} s)")
-    return r
+def _run_one(args, module, config, seed, several, log):
+    """Make the run of `config` from `seed` and return its record."""
+    if hasattr(module, "announce"):
+        _progress(args, module.announce(config, seed))
+    options = module.run_options(args, config, seed, several, log) if hasattr(module, "run_options") else {}
+    record = module.run(config, seed, **options)
+    if hasattr(module, "progress"):
+        _progress(args, module.progress(config, seed, record))
+    else:
+        _progress(args, f"{module.NAME} seed={seed} ({record.get('seconds', 0):.1f} s)")
+    return record
 
 
 def main(argv=None):

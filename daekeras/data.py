@@ -8,6 +8,7 @@ variable `DAEKERAS_OFFLINE` is not set does it download the file that
 temporary file first, renamed into place only once its sha256 matches.
 """
 
+import functools
 import hashlib
 import os
 import re
@@ -245,3 +246,29 @@ def to_unit_vectors(images):
             f"Received: dtype {images.dtype}"
         )
     return images.reshape(len(images), -1).astype("float32") / 255.0
+
+
+@functools.lru_cache(maxsize=1)
+def mnist_vectors():
+    """MNIST as read-only float32 rows in [0, 1] and uint8 labels.
+
+    Read once per process (`load_mnist`, then `to_unit_vectors`); every
+    experiment takes its images from here.
+
+    Returns:
+        `(x_train, y_train, x_test, y_test)` with shapes `(60000, 784)`,
+        `(60000,)`, `(10000, 784)`, `(10000,)`.
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    arrays = (to_unit_vectors(x_train), y_train, to_unit_vectors(x_test), y_test)
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def one_hot(labels, n_classes=10, dtype="float32"):
+    """One-hot rows of `dtype` for integer `labels`."""
+    labels = np.asarray(labels)
+    out = np.zeros((len(labels), n_classes), dtype=dtype)
+    out[np.arange(len(labels)), labels] = 1.0
+    return out

@@ -24,8 +24,6 @@ import numpy as np
 
 from daekeras._validation import check_choice
 
-#: Keras `compile` option for the replay; it changes speed only.
-_STEPS_PER_EXECUTION = 50
 
 _DTYPES = ("float64", "float32")
 _BIN_DTYPES = {"double": "<f8", "int32": "<i4", "uint8": "u1"}
@@ -154,10 +152,13 @@ def replay_toolbox_run(draws, data=None, dtype="float64", learning_rate=1.0, mom
         result["test_error"] == draws["meta"]["test_error"]
     """
     from daekeras.data import load_mnist
+    from daekeras.data import one_hot
     from daekeras.losses import HalfSumSquaredError
     from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+    from daekeras.models.denoising_autoencoder import predict_batched
     from daekeras.stacking import build_classifier
     from daekeras.stacking import toolbox_sgd
+    from daekeras.training import STEPS_PER_EXECUTION
 
     dtype = check_choice(dtype, "dtype", _DTYPES, "replay_toolbox_run")
     if not isinstance(draws, dict) or "meta" not in draws:
@@ -189,8 +190,7 @@ def replay_toolbox_run(draws, data=None, dtype="float64", learning_rate=1.0, mom
     x_test = (np.asarray(x_test).reshape(len(x_test), -1).astype("float64") / 255).astype(dtype)
     y_train = np.asarray(y_train[:n_train]).astype("int64")
     y_test = np.asarray(y_test).astype("int64")
-    targets = np.zeros((n_train, 10), dtype)
-    targets[np.arange(n_train), y_train] = 1
+    targets = one_hot(y_train, 10, dtype)
 
     # Keras fixes the global dtype policy when the first layer is built;
     # `set_floatx` alone would leave later layers in float32.
@@ -211,30 +211,25 @@ def replay_toolbox_run(draws, data=None, dtype="float64", learning_rate=1.0, mom
             dae.compile(
                 optimizer=toolbox_sgd(learning_rate, momentum),
                 loss=HalfSumSquaredError(),
-                steps_per_execution=_STEPS_PER_EXECUTION,
+                steps_per_execution=STEPS_PER_EXECUTION,
             )
             batches = codes[draws[f"perm_ae{i}"]]
             inputs = batches * draws[f"masks_ae{i}"].astype(dtype) if masked else batches
             dae.fit(inputs, batches, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
             autoencoders.append(dae)
             # The clean codes, in the replay's precision (`encode` returns float32).
-            codes = np.concatenate([
-                keras.ops.convert_to_numpy(dae.encoder(codes[j : j + 1000])) for j in range(0, len(codes), 1000)
-            ])
+            codes = predict_batched(dae.encoder, codes)
 
         classifier = build_classifier(sizes, 10, pretrained=autoencoders, init="toolbox")
         classifier.get_layer("output").set_weights(_dense_weights(draws[f"init_nn_W{n_ae + 1}"]))
         classifier.compile(
             optimizer=toolbox_sgd(learning_rate, momentum),
             loss=HalfSumSquaredError(),
-            steps_per_execution=_STEPS_PER_EXECUTION,
+            steps_per_execution=STEPS_PER_EXECUTION,
         )
         perm = draws["perm_nn"]
         classifier.fit(x_train[perm], targets[perm], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-        predicted = np.concatenate([
-            keras.ops.convert_to_numpy(classifier(x_test[j : j + 1000], training=False)).argmax(axis=1)
-            for j in range(0, len(x_test), 1000)
-        ])
+        predicted = predict_batched(lambda x: classifier(x, training=False), x_test).argmax(axis=1)
     finally:
         keras.config.set_floatx(previous)
         keras.config.set_dtype_policy(previous_policy)

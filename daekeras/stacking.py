@@ -17,7 +17,7 @@ from daekeras.training import fit_epochs
 from daekeras.training import reuse_compiled
 
 
-def _check_sizes(layer_sizes, owner):
+def check_layer_sizes(layer_sizes, owner):
     """`layer_sizes` as a list of positive ints: an input and 1 to
     `MAX_HIDDEN_LAYERS` hidden layers."""
     sizes = list(layer_sizes)
@@ -65,6 +65,7 @@ def toolbox_sgd(learning_rate=1.0, momentum=0.5):
 def pretrain_stack(
     x,
     layer_sizes,
+    *,
     corruption_rate=0.0,
     epochs=1,
     batch_size=100,
@@ -76,6 +77,7 @@ def pretrain_stack(
     seed=None,
     verbose=0,
     steps_per_execution=1,
+    reuse_key=None,
 ):
     """Greedy layer-wise (denoising) autoencoder pretraining.
 
@@ -103,17 +105,21 @@ def pretrain_stack(
             derives its own streams from that.
         verbose: Keras `fit` verbosity.
         steps_per_execution: Keras `compile` option; it changes speed only.
+        reuse_key: Optional hashable key; with one, the compiled autoencoders
+            come from `daekeras.training.reuse_compiled` under it (set to the
+            state new ones would have), which saves tracing in many-seed runs
+            whose models are not handed out. It changes speed only.
 
     Returns:
         `(autoencoders, losses)`: the trained autoencoders (`DenoisingAutoencoder`) and, for
         each, the list of per-epoch mean training losses.
     """
-    sizes = _check_sizes(layer_sizes, "pretrain_stack")
+    sizes = check_layer_sizes(layer_sizes, "pretrain_stack")
     check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
     seed = check_seed(seed, "seed", "pretrain_stack", maximum=MAX_COMPONENT_SEED, allow_none=True)
     return _pretrain_stack(
         x, sizes, corruption_rate, epochs, batch_size, optimizer, loss, tied, init, shuffle, seed,
-        verbose, steps_per_execution, reuse_key=None,
+        verbose, steps_per_execution, reuse_key=reuse_key,
     )
 
 
@@ -212,7 +218,7 @@ def build_classifier(
         An uncompiled, built `keras.Sequential`.
     """
     owner = "build_classifier"
-    sizes = _check_sizes(layer_sizes, owner)
+    sizes = check_layer_sizes(layer_sizes, owner)
     n_classes = check_positive_int(n_classes, "n_classes", owner)
     check_choice(init, "init", INITS, owner)
     dropout = check_rate(dropout, "dropout", owner)

@@ -14,6 +14,7 @@ start from.
 """
 
 import collections
+import sys
 import weakref
 
 import keras
@@ -28,6 +29,24 @@ MAX_COMPILED = 16
 
 #: Compiled models kept by `reuse_compiled`, by configuration, oldest first.
 _COMPILED = collections.OrderedDict()
+
+
+#: Keras `steps_per_execution` used by the experiments. It runs several
+#: mini-batch steps per call into the backend; the updates are the same.
+STEPS_PER_EXECUTION = 50
+
+
+class EpochCostLogger(keras.callbacks.Callback):
+    """Print `Training epoch N, cost C` after each epoch, as the Theano tutorial."""
+
+    def __init__(self, stream=None, prefix=""):
+        super().__init__()
+        self.stream = stream
+        self.prefix = prefix
+
+    def on_epoch_end(self, epoch, logs=None):
+        stream = self.stream or sys.stdout
+        print(f"{self.prefix}Training epoch {epoch}, cost {logs['loss']:.6f}", file=stream, flush=True)
 
 
 def clear_compiled():

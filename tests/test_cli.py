@@ -15,7 +15,6 @@ import pytest
 
 from daekeras import __version__
 from daekeras import experiments
-from daekeras.__main__ import DROPOUT_CONDITION_NAMES
 
 HEAVY = ("keras", "tensorflow", "jax", "torch", "numpy", "matplotlib")
 
@@ -75,8 +74,26 @@ def test_help_says_how_out_behaves():
     assert "--overwrite with --out: replace PATH by this command's runs" in text
 
 
-def test_dropout_condition_names_are_those_of_the_experiments():
-    assert DROPOUT_CONDITION_NAMES == tuple(experiments.DROPOUT_CONDITIONS)
+def test_every_registered_experiment_has_the_interface_and_a_subcommand():
+    import dataclasses
+
+    from daekeras.__main__ import RUN_KEYS
+    from daekeras.__main__ import build_parser
+    from daekeras.experiments import EXPERIMENTS
+
+    assert set(EXPERIMENTS) >= {"exp1", "exp2", "dropout", "noise"}
+    parser = build_parser()
+    for name, module in EXPERIMENTS.items():
+        assert module.NAME == name and RUN_KEYS[name] == module.RUN_KEYS
+        assert dataclasses.is_dataclass(module.Config)
+        config = module.Config()
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(config, dataclasses.fields(config)[0].name, None)
+        args = parser.parse_args([name])
+        configs = module.config_from_args(args)
+        configs = configs if isinstance(configs, tuple) else (configs,)
+        assert configs and all(isinstance(c, module.Config) for c in configs)
+        assert "seed" in module.RUN_KEYS and callable(module.run)
 
 
 def test_partial_results_from_other_code_are_refused_unless_asked(tmp_path):

@@ -239,3 +239,13 @@ def test_to_unit_vectors_wrong_rank(shape):
 def test_to_unit_vectors_wrong_dtype(dtype):
     with pytest.raises(TypeError, match=rf"uint8.*Received: dtype {dtype}"):
         to_unit_vectors(np.zeros((1, 2, 2), dtype))
+
+
+def test_one_hot_rows_and_dtype():
+    from daekeras.data import one_hot
+
+    out = one_hot([2, 0, 9])
+    assert out.dtype == np.float32 and out.shape == (3, 10)
+    np.testing.assert_array_equal(out.argmax(axis=1), [2, 0, 9])
+    assert out.sum() == 3
+    assert one_hot([1], 3, "float64").dtype == np.float64

@@ -327,3 +327,15 @@ def test_wrong_input_rank_raises(shape):
 def test_wrong_input_width_raises():
     with pytest.raises(ValueError, match=rf"input_dim={D}.*input_shape=\(2, {D + 1}\)"):
         DenoisingAutoencoder(D, H)(np.ones((2, D + 1), "float32"))
+
+
+def test_predict_batched_equals_one_call_and_keeps_the_dtype():
+    from daekeras.models.denoising_autoencoder import predict_batched
+
+    dae = DenoisingAutoencoder(6, 3, seed=1)
+    x = np.random.default_rng(0).random((25, 6)).astype("float32")
+    codes = dae.encode(x, batch_size=7)  # builds the model
+    np.testing.assert_array_equal(predict_batched(dae.encoder, x, batch_size=7), codes)
+    whole = keras.ops.convert_to_numpy(dae.encoder(x))
+    np.testing.assert_allclose(predict_batched(dae.encoder, x, batch_size=7), whole, rtol=1e-6)
+    assert predict_batched(dae.encoder, x[:0]).shape == (0,)

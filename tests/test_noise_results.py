@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from daekeras import noise_study
+from daekeras.experiments import noise as noise_study
 from daekeras.__main__ import build_parser
 from daekeras.experiments import load_results
 

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from daekeras import DenoisingAutoencoder
-from daekeras import noise_study
-from daekeras.__main__ import NOISE_ENERGIES
-from daekeras.__main__ import NOISE_KINDS
+from daekeras.experiments import noise as noise_study
 from daekeras.__main__ import main
 from daekeras.experiments import mnist_vectors
 from daekeras.experiments import run_streams
@@ -31,8 +29,10 @@ RUN_KEYS = {
 # -- Matched levels -----------------------------------------------------------
 
 
-def test_cli_constants_are_those_of_the_module():
-    assert (NOISE_KINDS, NOISE_ENERGIES) == (noise_study.KINDS, noise_study.ENERGIES)
+def test_kinds_are_none_and_the_models_corruptions():
+    from daekeras.models.denoising_autoencoder import CORRUPTIONS
+
+    assert noise_study.KINDS == ("none", *CORRUPTIONS)
 
 
 @pytest.mark.parametrize("kind", ["masking", "salt_and_pepper", "gaussian"])
@@ -204,3 +204,13 @@ def test_cli_noise_help_and_bad_energies_import_no_backend():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [[0, 2], []]
+
+
+def test_the_old_module_path_warns_and_serves_the_same_names():
+    import importlib
+    import sys
+
+    sys.modules.pop("daekeras.noise_study", None)
+    with pytest.warns(DeprecationWarning, match="daekeras.experiments.noise"):
+        old = importlib.import_module("daekeras.noise_study")
+    assert old.noise_run is noise_study.noise_run and old.KINDS == noise_study.KINDS

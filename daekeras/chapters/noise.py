@@ -1,7 +1,7 @@
 """Chapter 7 (`book/07_noise.ipynb`): which corruption, and how much.
 
 `analyse(stored)` applies the analysis plan of `daekeras.stats` to the noise
-study in `results/noise.json` (every setting of `noise_study.noise_plan`,
+study in `results/noise.json` (every setting of `daekeras.experiments.noise.noise_plan`,
 trained from the same root seeds): the probe errors, filter statistics and
 clean reconstruction errors of every setting over the seeds, and the
 chapter's one family of tests. The level of each kind that the tests compare
@@ -14,7 +14,7 @@ checks the chapter's sentences about the stored runs.
 The live part, for one root seed: `corruption(seed)` corrupts the test
 digits with every kind at every energy of the study and measures the energy
 and the share of changed pixels (`check_corruption`); `live(seed, budget)`
-trains the tested setting of each kind with `noise_study.noise_run` and
+trains the tested setting of each kind with `daekeras.experiments.noise.noise_run` and
 reconstructs clean digits rescaled by `1 - ν` with the masking model
 (`check_scale`); `reproduction(m, stored)` and `check_reproduction` compare
 the live runs with their stored twins. `measure(seed, budget)` is `live` and
@@ -38,11 +38,11 @@ from daekeras import MaskingNoise
 from daekeras import SaltAndPepperNoise
 from daekeras import stats
 from daekeras.experiments import mnist_vectors
-from daekeras.noise_study import ENERGIES
-from daekeras.noise_study import PROBE_START
-from daekeras.noise_study import linear_probe
-from daekeras.noise_study import noise_plan
-from daekeras.noise_study import noise_run
+from daekeras.experiments.noise import ENERGIES
+from daekeras.experiments.noise import PROBE_START
+from daekeras.experiments.noise import linear_probe
+from daekeras.experiments.noise import noise_plan
+from daekeras.experiments.noise import noise_run
 from daekeras.seeds import component_seed
 from daekeras.seeds import stream_seed
 
@@ -61,7 +61,7 @@ class Budget(NamedTuple):
     n_probe: int
 
 
-#: The study's own budget (the defaults of `noise_study.noise_run`).
+#: The study's own budget (the defaults of `daekeras.experiments.noise.noise_run`).
 FULL = Budget(epochs=2, n_train=20000, n_probe=5000)
 #: The budget of the checks over other root seeds.
 REDUCED = Budget(epochs=1, n_train=2000, n_probe=500)

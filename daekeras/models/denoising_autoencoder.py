@@ -17,6 +17,22 @@ CORRUPTIONS = ("masking", "salt_and_pepper", "gaussian")
 INITS = ("theano", "toolbox", "glorot_uniform")
 
 
+def predict_batched(fn, x, batch_size=1000):
+    """`fn` applied eagerly to `x` in batches of `batch_size` rows, as one NumPy array.
+
+    What `Model.predict` does, without tracing a new prediction function for
+    every model (which a many-seed run would otherwise pay for each run).
+    `fn` is a model, a layer or a callable of a tensor; `x` keeps its dtype.
+
+    Returns:
+        The concatenated outputs; an empty float32 array if `x` has no rows.
+    """
+    import numpy as np
+
+    parts = [keras.ops.convert_to_numpy(fn(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0,), "float32")
+
+
 def _initializers(init, fan_in, fan_out, kernel_seed, bias_seed):
     """Kernel and bias initialisers for a layer with the given fans."""
     if init == "theano":
@@ -227,11 +243,7 @@ class DenoisingAutoencoder(keras.Model):
         check_rank(x.shape, 2, "x", type(self).__name__)
         if not self.built:
             self.build(x.shape)
-        parts = [
-            keras.ops.convert_to_numpy(fn(x[i : i + batch_size]))
-            for i in range(0, len(x), batch_size)
-        ]
-        return np.concatenate(parts) if parts else np.zeros((0,), "float32")
+        return predict_batched(fn, x, batch_size)
 
     def get_config(self):
         config = {

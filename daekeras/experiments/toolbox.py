@@ -1,56 +1,31 @@
-"""The book's experiments as functions, so that they run outside the book too.
+"""Experiment 1: DeepLearnToolbox's stacked denoising autoencoder 784-100-100-10.
 
-- `toolbox_run`: DeepLearnToolbox's stacked (denoising) autoencoder
-  784-100-100-10 on MNIST (Experiment 1), also without pretraining and with
-  dropout fine-tuning (the dropout comparison).
-- `theano_run`: the Theano `dA` tutorial, a 784-500 tied-weight denoising
-  autoencoder (Experiment 2).
+`toolbox_run` is one run of `saesetup([784 100 100])` / `nnsetup([784 100 100
+10])` with the toolbox's defaults, from one root seed (`run_streams` lists
+every random stream it draws). The command `exp1` runs it for each masking
+fraction and seed; the dropout comparison (`daekeras.experiments.dropout`)
+runs the same network under other conditions.
 
-Each function takes one root seed, derives every random stream of the run
-from it with `daekeras.seeds` (`run_streams` lists them), and returns a
-JSON-ready dict; `python -m daekeras` wraps them in a command line.
+Keras is imported when a run starts, not with this module: the command line
+reads `NAME`, `add_arguments` and `config_from_args` from here at once.
 """
 
-import functools
-import json
-import os
-import sys
-import tempfile
+import dataclasses
 import time
-from pathlib import Path
-
-import keras
-import numpy as np
 
 from daekeras._validation import check_positive_int
 from daekeras._validation import check_rate
-from daekeras.data import load_mnist
-from daekeras.data import to_unit_vectors
-from daekeras.filters import filter_summary
-from daekeras.losses import HalfSumSquaredError
-from daekeras.losses import SummedBinaryCrossentropy
-from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
-# Results files (their format lives in daekeras.results); kept importable
-# from here for the chapters and scripts that import them from this module.
-from daekeras.results import environment
-from daekeras.results import load_results
-from daekeras.results import write_json_atomic
-from daekeras.runtime import devices
-from daekeras.runtime import set_seed
+from daekeras.experiments import arguments
 from daekeras.seeds import check_seed
 from daekeras.seeds import component_seed
 from daekeras.seeds import derive
-from daekeras.stacking import classifier_streams
-from daekeras.stacking import build_classifier
-from daekeras.stacking import _check_sizes
-from daekeras.stacking import _pretrain_stack
-from daekeras.stacking import toolbox_sgd
-from daekeras.training import fit_epochs
-from daekeras.training import reuse_compiled
 
-#: Keras `steps_per_execution` used by the experiments. It runs several
-#: mini-batch steps per call into the backend; the updates are the same.
-STEPS_PER_EXECUTION = 50
+#: The command line's subcommand.
+NAME = "exp1"
+
+#: The fields that identify a run in a results file: its settings and seed,
+#: everything but its results (`daekeras.results.merge_runs`).
+RUN_KEYS = ("masking", "seed", "pretrain", "dropout", "pretrain_epochs", "finetune_epochs", "n_train")
 
 #: The two single runs Experiment 1 replicates: test errors reported in a 2013
 #: blog post by tornadomeet ("Deep learning: 四十二 (Denoise Autoencoder
@@ -61,17 +36,6 @@ STEPS_PER_EXECUTION = 50
 #: at commit 5df2801) runs a smaller variant, one masked 784-100 autoencoder
 #: and a 784-100-10 network, and accepts any test error below 16 %.
 TORNADOMEET_2013_RUNS = {0.0: 0.0933, 0.5: 0.0826}
-
-#: The conditions of the dropout comparison: pretraining masking (None: no
-#: pretraining) and dropout rate on the hidden layers during fine-tuning.
-DROPOUT_CONDITIONS = {
-    "random": {"pretrain": False, "masking": 0.0, "dropout": 0.0},
-    "ae": {"pretrain": True, "masking": 0.0, "dropout": 0.0},
-    "dae": {"pretrain": True, "masking": 0.5, "dropout": 0.0},
-    "dropout": {"pretrain": False, "masking": 0.0, "dropout": 0.5},
-    "dae+dropout": {"pretrain": True, "masking": 0.5, "dropout": 0.5},
-}
-
 
 def run_streams(experiment, seed, layer_sizes=(784, 100, 100), pretrain=True, dropout=0.0):
     """Every random stream of one run, with the seed it gets from the root `seed`.
@@ -95,15 +59,17 @@ def run_streams(experiment, seed, layer_sizes=(784, 100, 100), pretrain=True, dr
     root = check_seed(seed, "seed", "run_streams")
     streams = {"run/global": derive(derive(root, "run"), "global")}
     if experiment == "exp2":
-        model = component_seed(root, "model_1")
-        for name in DenoisingAutoencoder.STREAMS:
-            streams[f"model_1/{name}"] = derive(model, name)
-        return streams
+        from daekeras.experiments.theano import theano_streams
+
+        return theano_streams(root)
     if experiment != "exp1":
         raise ValueError(
             f"run_streams: Argument `experiment` must be 'exp1' or 'exp2'. "
             f"Received: experiment={experiment!r}"
         )
+    from daekeras.models.denoising_autoencoder import DenoisingAutoencoder
+    from daekeras.stacking import classifier_streams
+
     n_hidden = len(layer_sizes) - 1
     if pretrain:
         for i in range(1, n_hidden + 1):
@@ -116,43 +82,8 @@ def run_streams(experiment, seed, layer_sizes=(784, 100, 100), pretrain=True, dr
     return streams
 
 
-@functools.lru_cache(maxsize=1)
-def mnist_vectors():
-    """MNIST as read-only float32 rows in [0, 1] and uint8 labels.
-
-    Returns:
-        `(x_train, y_train, x_test, y_test)` with shapes `(60000, 784)`,
-        `(60000,)`, `(10000, 784)`, `(10000,)`.
-    """
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    arrays = (to_unit_vectors(x_train), y_train, to_unit_vectors(x_test), y_test)
-    for a in arrays:
-        a.setflags(write=False)
-    return arrays
-
-
-def one_hot(labels, n_classes=10):
-    """One-hot float32 rows for integer `labels`."""
-    labels = np.asarray(labels)
-    out = np.zeros((len(labels), n_classes), dtype="float32")
-    out[np.arange(len(labels)), labels] = 1.0
-    return out
-
-
-class EpochCostLogger(keras.callbacks.Callback):
-    """Print `Training epoch N, cost C` after each epoch, as the Theano tutorial."""
-
-    def __init__(self, stream=None, prefix=""):
-        super().__init__()
-        self.stream = stream
-        self.prefix = prefix
-
-    def on_epoch_end(self, epoch, logs=None):
-        stream = self.stream or sys.stdout
-        print(f"{self.prefix}Training epoch {epoch}, cost {logs['loss']:.6f}", file=stream, flush=True)
-
-
-def _subset(x, n, name):
+def subset(x, n, name):
+    """The first `n` rows of `x` (all of them if `n` is None), `n` checked."""
     if n is None:
         return x
     n = check_positive_int(n, name)
@@ -212,13 +143,29 @@ def toolbox_run(
         `never_predicted` (classes no test image was assigned to) and
         `seconds`.
     """
+    import numpy as np
+
+    from daekeras.data import mnist_vectors
+    from daekeras.data import one_hot
+    from daekeras.losses import HalfSumSquaredError
+    from daekeras.models.denoising_autoencoder import predict_batched
+    from daekeras.runtime import set_seed
+    from daekeras.stacking import build_classifier
+    from daekeras.stacking import check_layer_sizes
+    from daekeras.stacking import pretrain_stack
+    from daekeras.stacking import toolbox_sgd
+    from daekeras.training import STEPS_PER_EXECUTION
+    from daekeras.training import fit_epochs
+    from daekeras.training import reuse_compiled
+
     masking = check_rate(masking, "masking", "toolbox_run")
     dropout = check_rate(dropout, "dropout", "toolbox_run")
     seed = check_seed(seed, "seed", "toolbox_run")
+    layer_sizes = check_layer_sizes(layer_sizes, "toolbox_run")
     start = time.perf_counter()
     set_seed(seed)
     x_train, y_train, x_test, y_test = mnist_vectors()
-    x_train = _subset(x_train, n_train, "n_train")
+    x_train = subset(x_train, n_train, "n_train")
     y_train = y_train[: len(x_train)]
 
     # Runs whose models are not returned share compiled models (and their
@@ -229,10 +176,9 @@ def toolbox_run(
     )
     autoencoders, pretrain_losses = None, []
     if pretrain:
-        sizes = _check_sizes(layer_sizes, "toolbox_run")
-        autoencoders, pretrain_losses = _pretrain_stack(
+        autoencoders, pretrain_losses = pretrain_stack(
             x_train,
-            sizes,
+            layer_sizes,
             corruption_rate=masking,
             epochs=pretrain_epochs,
             batch_size=batch_size,
@@ -276,12 +222,7 @@ def toolbox_run(
         shuffle_seed=derive(component_seed(seed, "classifier"), "shuffle"),
         verbose=verbose,
     )
-    # Called eagerly in batches of 1000 (what `predict` would do), without
-    # tracing a new prediction function for every model of a many-seed run.
-    predicted = np.concatenate([
-        keras.ops.convert_to_numpy(classifier(x_test[i : i + 1000], training=False)).argmax(axis=1)
-        for i in range(0, len(x_test), 1000)
-    ])
+    predicted = predict_batched(lambda x: classifier(x, training=False), x_test).argmax(axis=1)
     counts = np.bincount(predicted, minlength=10)
     result = {
         "seed": int(seed),
@@ -303,87 +244,69 @@ def toolbox_run(
     return result
 
 
-def theano_run(
-    seed=0,
-    corruption=0.3,
-    epochs=15,
-    n_train=50000,
-    batch_size=20,
-    learning_rate=0.1,
-    hidden_units=500,
-    verbose=0,
-    log=None,
-    return_model=False,
-):
-    """Experiment 2: the Theano `dA` tutorial (`test_dA`).
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """The settings of one Experiment 1 run (the toolbox's defaults).
 
-    A 784-500 autoencoder with tied weights, sigmoid units, W uniform in
-    ±4·sqrt(6/(784+500)) and zero biases, cost = cross-entropy summed over the
-    pixels and averaged over the batch, plain SGD (learning rate 0.1), batch
-    20, 15 epochs over the first 50,000 training images in order (no
-    shuffling); each pixel is zeroed with probability `corruption`.
-
-    Args:
-        seed: The run's root seed; the dA gets the component seed
-            `"model_1"` (see `run_streams("exp2", seed)`).
-        corruption: Masking fraction (`corruption_level`).
-        epochs: Training epochs.
-        n_train: Number of training images (the first `n_train`).
+    Attributes:
+        masking: Masking fraction during pretraining (`inputZeroMaskedFraction`).
+        pretrain: Whether to pretrain; `False` fine-tunes from random weights.
+        dropout: Dropout rate on the hidden layers during fine-tuning.
+        pretrain_epochs: Epochs per autoencoder.
+        finetune_epochs: Epochs of fine-tuning.
+        n_train: Number of training images (the first ones); None: all 60,000.
+        layer_sizes: Sizes of the input and hidden layers.
         batch_size: Mini-batch size.
         learning_rate: SGD learning rate.
-        hidden_units: Number of hidden units.
-        verbose: Keras verbosity.
-        log: Optional text stream for the tutorial's per-epoch lines
-            (`Training epoch N, cost C`).
-        return_model: Also return the trained model under `"model"`.
-
-    Returns:
-        A dict with `seed`, the settings, `costs` (mean cost of every epoch),
-        `filters` (summary statistics of the filters, see
-        `daekeras.filters.filter_summary`) and `seconds`.
+        momentum: SGD momentum.
     """
-    corruption = check_rate(corruption, "corruption", "theano_run")
-    seed = check_seed(seed, "seed", "theano_run")
-    start = time.perf_counter()
-    set_seed(seed)
-    x_train = _subset(mnist_vectors()[0], n_train, "n_train")
-    dae = DenoisingAutoencoder(
-        x_train.shape[1],
-        hidden_units,
-        corruption_rate=corruption,
-        tied=True,
-        init="theano",
-        seed=component_seed(seed, "model_1"),
-        name="dA",
+
+    masking: float = 0.0
+    pretrain: bool = True
+    dropout: float = 0.0
+    pretrain_epochs: int = 1
+    finetune_epochs: int = 1
+    n_train: int | None = None
+    layer_sizes: tuple = (784, 100, 100)
+    batch_size: int = 100
+    learning_rate: float = 1.0
+    momentum: float = 0.5
+
+
+def run(config, seed):
+    """One run of `config` from the root `seed`: `toolbox_run`'s record."""
+    return toolbox_run(seed, **dataclasses.asdict(config))
+
+
+def add_arguments(parser):
+    """The options of `python -m daekeras exp1`."""
+    parser.description = (
+        "Experiment 1: greedy pretraining of two untied sigmoid autoencoders "
+        "(784-100-784, 100-100-100) with masking, then fine-tuning of 784-100-100-10; "
+        "SGD lr 1, momentum 0.5, batch 100, ½·SSE. Reports the test error."
     )
-    dae.compile(
-        optimizer=keras.optimizers.SGD(learning_rate),
-        loss=SummedBinaryCrossentropy(),
-        steps_per_execution=STEPS_PER_EXECUTION,
+    parser.add_argument("--masking", type=arguments.rate, nargs="+", default=[0.0, 0.5], metavar="P",
+                        help="masking fraction(s) during pretraining (default: 0 0.5)")
+    parser.add_argument("--pretrain-epochs", type=arguments.count, default=1, metavar="N",
+                        help="epochs per autoencoder (default: 1)")
+    parser.add_argument("--finetune-epochs", type=arguments.count, default=1, metavar="N",
+                        help="fine-tuning epochs (default: 1)")
+
+
+#: The one-line help of the subcommand.
+HELP = "DeepLearnToolbox stacked denoising autoencoder 784-100-100-10"
+
+
+def config_from_args(args):
+    """The runs' settings: one `Config` per masking fraction, in order."""
+    return tuple(
+        Config(masking=m, pretrain_epochs=args.pretrain_epochs,
+               finetune_epochs=args.finetune_epochs, n_train=args.n_train)
+        for m in args.masking
     )
-    callbacks = [EpochCostLogger(log)] if log is not None else []
-    costs = fit_epochs(
-        dae,
-        x_train,
-        x_train,
-        batch_size=batch_size,
-        epochs=epochs,
-        shuffle=False,
-        verbose=verbose,
-        callbacks=callbacks,
-    )
-    kernel = keras.ops.convert_to_numpy(dae.encoder.kernel)
-    result = {
-        "seed": int(seed),
-        "corruption": corruption,
-        "epochs": epochs,
-        "n_train": len(x_train),
-        "batch_size": batch_size,
-        "learning_rate": learning_rate,
-        "costs": costs,
-        "filters": filter_summary(kernel),
-        "seconds": round(time.perf_counter() - start, 2),
-    }
-    if return_model:
-        result["model"] = dae
-    return result
+
+
+def progress(config, seed, record):
+    """The progress line of a finished run."""
+    return (f"exp1 masking={config.masking:g} seed={seed}: test error "
+            f"{100 * record['test_error']:.2f}% ({record['seconds']:.1f} s)")
