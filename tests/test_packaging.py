@@ -259,8 +259,18 @@ def test_wheel_holds_the_package_and_nothing_else(root, dist):
         for p in (root / "daekeras").rglob("*.py")
         if "__pycache__" not in p.parts
     )
-    assert sorted(n for n in names if n.startswith("daekeras/")) == modules
-    assert not [n for n in names if re.search(r"tests?/|\.ipynb$|\.npz$|\.json$|^book/|^data/", n)]
+    results = sorted(
+        f"daekeras/_results/{p.name}"
+        for pattern in ("*.json", "*.png")
+        for p in (root / "results").glob(pattern)
+    )
+    assert results, "no stored results in results/"
+    assert sorted(n for n in names if n.startswith("daekeras/")) == sorted(modules + results)
+    assert not [n for n in names if re.search(r"tests?/|\.ipynb$|\.npz$|^book/|^data/", n)]
+    with zipfile.ZipFile(wheel) as z:
+        # The stored results travel with the package, byte for byte.
+        for name in results:
+            assert z.read(name) == (root / "results" / name.split("/")[-1]).read_bytes(), name
     assert f"{info}licenses/LICENSE" in names
     assert re.search(rf"^Version: {re.escape(version)}$", metadata, re.M)
     assert re.search(r"^License-Expression: MIT$", metadata, re.M)
@@ -281,7 +291,12 @@ def test_sdist_holds_the_package_and_its_metadata(root, dist):
     for needed in ("pyproject.toml", "README.md", "LICENSE", "PKG-INFO", "daekeras/__init__.py",
                    "daekeras/layers/masking_noise.py"):
         assert needed in names
-    assert not [n for n in names if n.split("/")[0] in ("tests", "book", "data", "results", "benchmarks")]
+    assert not [n for n in names if n.split("/")[0] in ("tests", "book", "data", "benchmarks")]
+    # The stored results, for the wheel built from the sdist (setup.py ships them).
+    assert "setup.py" in names
+    assert {n for n in names if n.startswith("results/")} == {
+        f"results/{p.name}" for pattern in ("*.json", "*.png") for p in (root / "results").glob(pattern)
+    }
 
 
 @pytest.fixture(scope="module")
