@@ -4,6 +4,24 @@ import numpy as np
 
 from daekeras._validation import check_rank
 
+# Figure text readable at the book's page width (a 12-inch figure is shown
+# about half size): matplotlib's default is 10 points for everything.
+BOOK_STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+}
+
+
+def use_book_style():
+    """Set matplotlib's `rcParams` to `BOOK_STYLE` (called by `daekeras.setup`)."""
+    import matplotlib
+
+    matplotlib.rcParams.update(BOOK_STYLE)
+
 
 def _as_pair(value, name, minimum):
     try:
