@@ -380,7 +380,7 @@ import nbformat
 from nbclient import NotebookClient
 
 nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, timeout=900, kernel_name="python3").execute()
+NotebookClient(nb, timeout=900, kernel_name="daekeras-alone").execute()
 nbformat.write(nb, sys.argv[1])
 """
 
@@ -404,6 +404,9 @@ def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
         capture_output=True, text=True, timeout=1800,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # The venv's own kernel (a "python3" kernel of this machine would run another Python).
+    subprocess.run([str(python), "-m", "ipykernel", "install", "--prefix", str(venv),
+                    "--name", "daekeras-alone"], check=True, capture_output=True)
     alone = tmp_path / "alone"
     alone.mkdir()
     notebook = alone / "06_dropout.ipynb"
