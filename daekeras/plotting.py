@@ -4,6 +4,24 @@ import numpy as np
 
 from daekeras._validation import check_rank
 
+# Figure text readable at the book's page width (a 12-inch figure is shown
+# about half size): matplotlib's default is 10 points for everything.
+BOOK_STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+}
+
+
+def use_book_style():
+    """Set matplotlib's `rcParams` to `BOOK_STYLE` (called by `daekeras.setup`)."""
+    import matplotlib
+
+    matplotlib.rcParams.update(BOOK_STYLE)
+
 
 def _as_pair(value, name, minimum):
     try:
@@ -123,3 +141,33 @@ def plot_digits(rows, labels=None, img_shape=(28, 28), axes_size=1.2):
         if labels is not None:
             axes[i, 0].set_ylabel(labels[i], rotation=0, ha="right", va="center")
     return fig
+
+
+def glue_figure(name, fig):
+    """Show `fig` under the cell that draws it and glue it for the book.
+
+    A reader who runs a chapter in JupyterLab, Colab or Binder sees the
+    figure under its cell. The book places the figure once, through
+    `{glue:figure}` in the prose: the cells that call this helper carry the
+    `remove-output` tag, which hides the output in the page while MyST-NB
+    still reads the glued figure from it. Without MyST-NB (a lone notebook
+    outside the book) the figure is only displayed. The figure is closed
+    afterwards so that the inline backend does not draw it a second time.
+
+    Args:
+        name: The glue key the prose refers to.
+        fig: A matplotlib `Figure`.
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        from myst_nb import glue
+    except ImportError:
+        glue = None
+    if glue is not None:
+        glue(name, fig, display=True)
+    else:
+        from IPython.display import display
+
+        display(fig)
+    plt.close(fig)

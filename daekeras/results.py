@@ -513,3 +513,42 @@ def update_results(path, change, default=None):
         validate(results, path)
         write_json_atomic(results, path)
     return results
+
+
+_CHECKOUT_RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def stored(name):
+    """The path of a stored results file, installed or in a checkout.
+
+    The wheel ships the files of the repository's `results/` folder as
+    `daekeras/_results/` (see setup.py); in a checkout (an editable install,
+    `PYTHONPATH`) they are read from `results/` beside the package. Either
+    way the bytes are those of the repository's file.
+
+    Args:
+        name: The file's name in `results/`, e.g. `"exp1.json"`.
+
+    Returns:
+        A `pathlib.Path` to the file.
+
+    Raises:
+        FileNotFoundError: No stored file of that name.
+    """
+    import importlib.resources
+
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise ValueError(
+            "stored: Argument `name` must be the name of a file in results/ "
+            f"(no folders), e.g. 'exp1.json'. Received: name={name!r}"
+        )
+    shipped = importlib.resources.files("daekeras") / "_results" / name
+    if shipped.is_file():
+        return Path(str(shipped))
+    local = _CHECKOUT_RESULTS / name
+    if local.is_file():
+        return local
+    raise FileNotFoundError(
+        f"stored: no stored results file {name!r}: looked in the installed "
+        f"package ({shipped}) and in the checkout ({local})."
+    )

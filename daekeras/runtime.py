@@ -157,7 +157,7 @@ def configure_threads(threads=BOOK_THREADS):
 
 
 def setup(seed, threads=BOOK_THREADS):
-    """Start a run of the book: threads, seeds, and the device report.
+    """Start a run of the book: threads, seeds, figure style, the device report.
 
     Args:
         seed: The run's root seed (see `set_seed`).
@@ -166,6 +166,9 @@ def setup(seed, threads=BOOK_THREADS):
     Returns:
         The device report for `seed`, as `device_report` writes it.
     """
+    from daekeras.plotting import use_book_style
+
     configure_threads(threads)
     set_seed(seed)
+    use_book_style()
     return device_report(seed)

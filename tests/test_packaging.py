@@ -12,6 +12,7 @@ index this machine is set up with.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -259,8 +260,18 @@ def test_wheel_holds_the_package_and_nothing_else(root, dist):
         for p in (root / "daekeras").rglob("*.py")
         if "__pycache__" not in p.parts
     )
-    assert sorted(n for n in names if n.startswith("daekeras/")) == modules
-    assert not [n for n in names if re.search(r"tests?/|\.ipynb$|\.npz$|\.json$|^book/|^data/", n)]
+    results = sorted(
+        f"daekeras/_results/{p.name}"
+        for pattern in ("*.json", "*.png")
+        for p in (root / "results").glob(pattern)
+    )
+    assert results, "no stored results in results/"
+    assert sorted(n for n in names if n.startswith("daekeras/")) == sorted(modules + results)
+    assert not [n for n in names if re.search(r"tests?/|\.ipynb$|\.npz$|^book/|^data/", n)]
+    with zipfile.ZipFile(wheel) as z:
+        # The stored results travel with the package, byte for byte.
+        for name in results:
+            assert z.read(name) == (root / "results" / name.split("/")[-1]).read_bytes(), name
     assert f"{info}licenses/LICENSE" in names
     assert re.search(rf"^Version: {re.escape(version)}$", metadata, re.M)
     assert re.search(r"^License-Expression: MIT$", metadata, re.M)
@@ -281,7 +292,12 @@ def test_sdist_holds_the_package_and_its_metadata(root, dist):
     for needed in ("pyproject.toml", "README.md", "LICENSE", "PKG-INFO", "daekeras/__init__.py",
                    "daekeras/layers/masking_noise.py"):
         assert needed in names
-    assert not [n for n in names if n.split("/")[0] in ("tests", "book", "data", "results", "benchmarks")]
+    assert not [n for n in names if n.split("/")[0] in ("tests", "book", "data", "benchmarks")]
+    # The stored results, for the wheel built from the sdist (setup.py ships them).
+    assert "setup.py" in names
+    assert {n for n in names if n.startswith("results/")} == {
+        f"results/{p.name}" for pattern in ("*.json", "*.png") for p in (root / "results").glob(pattern)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -353,3 +369,58 @@ print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
     cli = subprocess.run([str(venv / "bin" / "daekeras"), "--version"], capture_output=True,
                          text=True, cwd=venv.parent, env=env, check=True)
     assert cli.stdout.strip() == f"daekeras {found['version']}"
+
+
+# -- A chapter run alone, as Colab runs it ---------------------------------------
+
+
+_RUN_NOTEBOOK = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=900, kernel_name="daekeras-alone").execute()
+nbformat.write(nb, sys.argv[1])
+"""
+
+
+@pytest.mark.wheel
+def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
+    """Chapter 6 copied alone into an empty folder, run in a fresh venv.
+
+    The venv holds the wheel with its TensorFlow extra and what the chapter's
+    install cell installs where it is missing (myst-nb), plus the kernel and
+    nbclient that run it; the stored results come from the wheel.
+    """
+    _, _, _, wheel = dist
+    tmp_path = tmp_path_factory.mktemp("colab")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         f"{wheel}[tensorflow]", "myst-nb", "ipykernel", "nbclient"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The venv's own kernel (a "python3" kernel of this machine would run another Python).
+    subprocess.run([str(python), "-m", "ipykernel", "install", "--prefix", str(venv),
+                    "--name", "daekeras-alone"], check=True, capture_output=True)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    notebook = alone / "06_dropout.ipynb"
+    shutil.copyfile(root / "book" / "06_dropout.ipynb", notebook)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND")}
+    env.update(KERAS_HOME=str(tmp_path / "keras-home"), DAEKERAS_OFFLINE="1",
+               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"),
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    result = subprocess.run([str(python), "-c", _RUN_NOTEBOOK, str(notebook)],
+                            capture_output=True, text=True, cwd=alone, env=env, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    cells = json.loads(notebook.read_text())["cells"]
+    figures = [o for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])
+               if "image/png" in o.get("data", {})]
+    assert len(figures) >= 2, "the chapter's figures are not shown under their cells"
+    # Nothing but the notebook was needed beside it.
+    assert sorted(p.name for p in alone.iterdir()) == ["06_dropout.ipynb"]

@@ -88,6 +88,17 @@ def test_setup_seeds_and_reports():
     np.testing.assert_array_equal(a, keras.ops.convert_to_numpy(keras.random.normal((3,))))
 
 
+def test_setup_sets_the_book_figure_style():
+    import matplotlib
+
+    from daekeras.plotting import BOOK_STYLE
+
+    with matplotlib.rc_context({"font.size": 10, "xtick.labelsize": "medium"}):
+        setup(0)
+        for key, value in BOOK_STYLE.items():
+            assert matplotlib.rcParams[key] == value, key
+
+
 @pytest.mark.tensorflow_only(reason="the report names the TensorFlow release it runs on")
 def test_device_report_names_the_tensorflow_release():
     import tensorflow as tf
