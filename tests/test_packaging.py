@@ -12,7 +12,6 @@ index this machine is set up with.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -369,58 +368,3 @@ print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
     cli = subprocess.run([str(venv / "bin" / "daekeras"), "--version"], capture_output=True,
                          text=True, cwd=venv.parent, env=env, check=True)
     assert cli.stdout.strip() == f"daekeras {found['version']}"
-
-
-# -- A chapter run alone, as Colab runs it ---------------------------------------
-
-
-_RUN_NOTEBOOK = """
-import sys
-import nbformat
-from nbclient import NotebookClient
-
-nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, timeout=900, kernel_name="daekeras-alone").execute()
-nbformat.write(nb, sys.argv[1])
-"""
-
-
-@pytest.mark.wheel
-def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
-    """Chapter 6 copied alone into an empty folder, run in a fresh venv.
-
-    The venv holds the wheel with its TensorFlow extra and what the chapter's
-    install cell installs where it is missing (myst-nb), plus the kernel and
-    nbclient that run it; the stored results come from the wheel.
-    """
-    _, _, _, wheel = dist
-    tmp_path = tmp_path_factory.mktemp("colab")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         f"{wheel}[tensorflow]", "myst-nb", "ipykernel", "nbclient"],
-        capture_output=True, text=True, timeout=1800,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    # The venv's own kernel (a "python3" kernel of this machine would run another Python).
-    subprocess.run([str(python), "-m", "ipykernel", "install", "--prefix", str(venv),
-                    "--name", "daekeras-alone"], check=True, capture_output=True)
-    alone = tmp_path / "alone"
-    alone.mkdir()
-    notebook = alone / "06_dropout.ipynb"
-    shutil.copyfile(root / "book" / "06_dropout.ipynb", notebook)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND")}
-    env.update(KERAS_HOME=str(tmp_path / "keras-home"), DAEKERAS_OFFLINE="1",
-               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"),
-               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
-    result = subprocess.run([str(python), "-c", _RUN_NOTEBOOK, str(notebook)],
-                            capture_output=True, text=True, cwd=alone, env=env, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    cells = json.loads(notebook.read_text())["cells"]
-    figures = [o for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])
-               if "image/png" in o.get("data", {})]
-    assert len(figures) >= 2, "the chapter's figures are not shown under their cells"
-    # Nothing but the notebook was needed beside it.
-    assert sorted(p.name for p in alone.iterdir()) == ["06_dropout.ipynb"]
