@@ -33,6 +33,9 @@ class Config:
     """The settings of one MNIST score run (defaults: the book's).
 
     Attributes:
+        part: `"mnist"` (the MNIST run) or `"spiral"` (one replicate of the
+            two-dimensional measurements of `daekeras.chapters.generation`,
+            at its `BOOK` budget; the other fields are then not used).
         n_train: Training images (the first ones of MNIST's training set).
         hidden: Hidden widths of the denoisers' MLP.
         sigma_max: Largest noise level (pixels in [0, 1]).
@@ -50,6 +53,7 @@ class Config:
         feature_width: Width of the classifier's penultimate layer.
     """
 
+    part: str = "mnist"
     n_train: int = 60000
     hidden: tuple = (512, 512)
     sigma_max: float = 1.0
@@ -78,6 +82,9 @@ def add_arguments(parser):
         if field.name == "hidden":
             parser.add_argument(option, type=int, nargs="+", default=list(field.default),
                                 help="hidden widths of the denoisers (default: %(default)s)")
+        elif field.name == "part":
+            parser.add_argument(option, choices=("mnist", "spiral"), default=field.default,
+                                help="which part of the chapter (default: %(default)s)")
         else:
             parser.add_argument(option, type=type(field.default), default=field.default,
                                 help=f"{field.name} (default: %(default)s)")
@@ -161,6 +168,14 @@ def run(config, seed, samples_out=None):
     from daekeras.seeds import stream_seed
 
     start = time.perf_counter()
+    if config.part == "spiral":
+        from daekeras.chapters import generation as chapter
+
+        record = {"seed": int(seed), **dataclasses.asdict(config)}
+        record["hidden"] = list(config.hidden)
+        record.update(chapter.record_of(chapter.measure_replicate(seed, 1, chapter.BOOK)))
+        record["seconds"] = time.perf_counter() - start
+        return record
     xtr, ytr, xte, yte = load_data(config.n_train)
     sigmas = geometric_sigmas(config.sigma_max, config.sigma_min, config.n_sigmas)
     model, losses = train_denoiser(config, xtr, sigmas, seed, "model_1")
@@ -234,6 +249,9 @@ def main(argv=None):
         results.merge_runs(args.out, NAME, [record], command, RUN_KEYS,
                            same={"environment": results.environment()},
                            ignore=extra)
+        if config.part == "spiral":
+            print(f"seed {seed}: spiral ({record['seconds']:.0f} s)", flush=True)
+            continue
         print(f"seed {seed}: fid langevin {record['fid_langevin']:.2f} chain {record['fid_chain']:.2f} "
               f"gaussian {record['fid_gaussian']:.2f} floor {record['fid_test_half']:.2f} "
               f"({record['seconds']:.0f} s)", flush=True)
