@@ -19,6 +19,6 @@ def test_every_claim_holds_for_another_root_seed(seed):
 
 
 def test_check_names_the_sentence_that_fails():
-    m = {"cos_near": {0.05: 0.5}}
-    with pytest.raises(AssertionError, match="cosine exceeds"):
+    m = {"cos_near": {0.05: 0.1, 0.2: 0.8, 0.8: 0.5}, "rel_smoothed": {0.05: 1.0, 0.2: 0.4, 0.8: 0.1}}
+    with pytest.raises(AssertionError, match="matches the smoothed score"):
         chapter.check(m)
