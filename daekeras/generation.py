@@ -239,6 +239,16 @@ class NoiseConditionalDenoiser(keras.Model):
         hidden: Tuple of positive integers, the hidden layers' widths.
         activation: Activation of the hidden layers. Defaults to `"swish"`.
         seed: Optional integer seed of the kernel initialisers.
+        data_std: Optional positive float. When given, the output is
+            preconditioned as in Karras et al. (2022):
+            `r = c_skip x~ + c_out f(c_in x~, log sigma)` with
+            `c_skip = s^2 / (sigma^2 + s^2)`,
+            `c_out = sigma s / sqrt(sigma^2 + s^2)` and
+            `c_in = 1 / sqrt(sigma^2 + s^2)` (`s = data_std`): at large
+            `sigma` the network predicts the clean `x`, at small `sigma` it
+            corrects `x~`, so it never has to pass the noise of a wide input
+            through narrower hidden layers. Defaults to `None`
+            (`r = x~ + sigma f`).
 
     Call arguments:
         inputs: A pair `(x_noisy, sigma)`: `x_noisy` of shape `(batch, dim)`,
@@ -248,7 +258,7 @@ class NoiseConditionalDenoiser(keras.Model):
         The denoised `x`, of shape `(batch, dim)`.
     """
 
-    def __init__(self, dim, hidden=(128, 128), activation="swish", seed=None, **kwargs):
+    def __init__(self, dim, hidden=(128, 128), activation="swish", seed=None, data_std=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.dim = check_positive_int(dim, "dim", owner)
@@ -257,6 +267,7 @@ class NoiseConditionalDenoiser(keras.Model):
         self.hidden = tuple(check_positive_int(h, "hidden", owner) for h in hidden)
         self.activation = activation
         self.seed = seed
+        self.data_std = None if data_std is None else _positive(data_std, "data_std", owner)
         init = lambda i: keras.initializers.GlorotUniform(seed=None if seed is None else seed + i)  # noqa: E731
         self.hidden_layers = [
             keras.layers.Dense(h, activation=activation, kernel_initializer=init(i), name=f"hidden_{i + 1}")
@@ -268,10 +279,17 @@ class NoiseConditionalDenoiser(keras.Model):
 
     def call(self, inputs):
         x, sigma = inputs
-        h = ops.concatenate([x, ops.log(sigma)], axis=-1)
+        if self.data_std is None:
+            h = ops.concatenate([x, ops.log(sigma)], axis=-1)
+        else:
+            s2 = self.data_std**2
+            norm = ops.sqrt(sigma**2 + s2)
+            h = ops.concatenate([x / norm, ops.log(sigma)], axis=-1)
         for layer in self.hidden_layers:
             h = layer(h)
-        return x + sigma * self.output_layer(h)
+        if self.data_std is None:
+            return x + sigma * self.output_layer(h)
+        return (s2 / norm**2) * x + (sigma * self.data_std / norm) * self.output_layer(h)
 
     def build(self, input_shape):
         width = self.dim + 1
@@ -283,7 +301,8 @@ class NoiseConditionalDenoiser(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update(dim=self.dim, hidden=list(self.hidden), activation=self.activation, seed=self.seed)
+        config.update(dim=self.dim, hidden=list(self.hidden), activation=self.activation, seed=self.seed,
+                      data_std=self.data_std)
         return config
 
     def denoise(self, x, sigma, batch_size=4096):

@@ -51,6 +51,8 @@ class Config:
         chain_steps: Steps of the corrupt-reconstruct chain.
         classifier_epochs: Epochs of the classifier.
         feature_width: Width of the classifier's penultimate layer.
+        data_std: The denoiser's `data_std` (preconditioning; about the
+            standard deviation of MNIST's pixels).
     """
 
     part: str = "mnist"
@@ -69,6 +71,7 @@ class Config:
     chain_steps: int = 100
     classifier_epochs: int = 3
     feature_width: int = 128
+    data_std: float = 0.3
 
 
 #: The record fields that identify a run: its settings and seed.
@@ -122,7 +125,8 @@ def train_denoiser(config, x, sigmas, seed, component="model_1", epochs=None):
 
     own = component_seed(seed, component)
     keras.utils.set_random_seed(derive(own, "global"))
-    model = NoiseConditionalDenoiser(x.shape[1], hidden=config.hidden, seed=derive(own, "layer_1"))
+    model = NoiseConditionalDenoiser(x.shape[1], hidden=config.hidden, seed=derive(own, "layer_1"),
+                                     data_std=config.data_std)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse")
     losses = []
     noise = np.random.default_rng(derive(own, "corruption"))

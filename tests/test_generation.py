@@ -140,3 +140,19 @@ def test_samplers_with_the_exact_posterior_mean_reach_the_mixture():
     assert g.energy_distance(chain, target) < 0.1
     again = g.corrupt_reconstruct_chain(lambda x: denoise(x, 0.3), start, 0.3, 50, seed=4)
     np.testing.assert_array_equal(chain, again)
+
+
+def test_preconditioned_denoiser_saves_and_tends_to_identity(tmp_path):
+    model = g.NoiseConditionalDenoiser(4, hidden=(8,), seed=2, data_std=0.3)
+    x = np.random.default_rng(1).uniform(size=(3, 4)).astype("float32")
+    tiny = np.full((3, 1), 1e-6, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model((x, tiny))), x, atol=1e-4)
+    path = tmp_path / "pre.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.data_std == 0.3
+    s = np.full((3, 1), 0.7, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded((x, s))),
+                               keras.ops.convert_to_numpy(model((x, s))), rtol=1e-6)
+    with pytest.raises(ValueError, match="Argument `data_std`"):
+        g.NoiseConditionalDenoiser(4, data_std=-1.0)
