@@ -24,6 +24,11 @@ one JSON object with every figure.
    own times (skipped with `--quick`).
 4. Peak resident memory of an Experiment 2 run (one epoch, in a subprocess),
    against the size of its training images.
+5. One annealed-Langevin step of the generation chapter's sampler on a batch
+   of 64 MNIST samples (`NoiseConditionalDenoiser` 785-512-512-784 through
+   `denoise`, then the update of `annealed_langevin`), against a NumPy float32
+   forward pass of the same network with the same weights plus the same
+   update, after checking that both give the same denoised images.
 
 BLAS runs on one thread (`OPENBLAS_NUM_THREADS=1`, set below) and TensorFlow
 on one thread (`daekeras.runtime.BOOK_THREADS`), as the book runs them.
@@ -345,6 +350,42 @@ def memory():
     return {"exp2_peak_rss_mib": round(peak_mb, 1)}
 
 
+def langevin_step(repeats):
+    """Milliseconds per Langevin step, batch 64, daekeras against NumPy (same weights)."""
+    import keras
+
+    from daekeras.generation import NoiseConditionalDenoiser
+
+    model = NoiseConditionalDenoiser(784, hidden=(512, 512), seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(64, 784))
+    sigma, a = 0.1, 2e-5 * 100.0
+    model.build(None)
+    weights = [(keras.ops.convert_to_numpy(layer.kernel), keras.ops.convert_to_numpy(layer.bias))
+               for layer in [*model.hidden_layers, model.output_layer]]
+
+    def numpy_denoise(x, sigma):
+        x32 = x.astype("float32")
+        h = np.concatenate([x32, np.full((len(x), 1), np.log(sigma), "float32")], axis=1)
+        for w, b in weights[:-1]:
+            h = h @ w + b
+            h = h / (1.0 + np.exp(-h))  # swish
+        w, b = weights[-1]
+        return x32 + np.float32(sigma) * (h @ w + b)
+
+    np.testing.assert_allclose(model.denoise(x, sigma), numpy_denoise(x, sigma), rtol=1e-4, atol=1e-4)
+
+    def step(denoise):
+        def run():
+            score = (np.asarray(denoise(x, sigma), "float64") - x) / sigma**2
+            return x + 0.5 * a * score + np.sqrt(a) * rng.standard_normal(x.shape)
+        return run
+
+    k, n = median_time(step(model.denoise), repeats=repeats * 20), median_time(step(numpy_denoise), repeats=repeats * 20)
+    row("Langevin step, batch 64 (daekeras, TF)", 1e3 * k, "ms", "NumPy forward + update", 1e3 * n)
+    return {"langevin_step_ms": 1e3 * k, "langevin_step_numpy_ms": 1e3 * n}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats, no notebooks (under a minute)")
@@ -373,6 +414,7 @@ def main():
     if not args.quick:
         figures.update(notebooks())
     figures.update(memory())
+    figures.update(langevin_step(repeats=3 if args.quick else 5))
     print(json.dumps(figures))
 
 

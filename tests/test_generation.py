@@ -1,0 +1,158 @@
+"""daekeras.generation: exact mixture scores, statistics, the noise-conditional model, samplers."""
+
+import numpy as np
+import pytest
+import scipy.stats
+
+import keras
+
+from daekeras import generation as g
+
+
+def test_mixture_score_is_gradient_of_log_density():
+    mix = g.spiral_mixture(n_components=10, std=0.1)
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    for sigma in (0.0, 0.3):
+        h = 1e-5
+        numeric = np.stack(
+            [(mix.log_density(x + h * e, sigma) - mix.log_density(x - h * e, sigma)) / (2 * h) for e in np.eye(2)],
+            axis=1,
+        )
+        np.testing.assert_allclose(mix.score(x, sigma), numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_smoothed_density_is_the_convolution():
+    """p_sigma at a point equals a Monte Carlo average of p over x + sigma * noise."""
+    mix = g.IsotropicMixture([[0.0, 0.0], [2.0, 0.0]], 0.3, weights=[1, 3])
+    x = np.array([[1.0, 0.5]])
+    noise = np.random.default_rng(1).standard_normal((400_000, 2))
+    monte_carlo = np.mean(np.exp(mix.log_density(x + 0.5 * noise)))
+    assert np.exp(mix.log_density(x, 0.5))[0] == pytest.approx(monte_carlo, rel=0.01)
+
+
+def test_mixture_sample_matches_its_density():
+    mix = g.IsotropicMixture([[0.0, 0.0]], 2.0)
+    s = mix.sample(20_000, seed=3)
+    assert s.std(axis=0) == pytest.approx([2.0, 2.0], rel=0.03)
+    np.testing.assert_array_equal(s, mix.sample(20_000, seed=3))
+
+
+def test_energy_distance_agrees_with_scipy_in_one_dimension():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(50, 1)), rng.normal(1.0, size=(70, 1))
+    assert g.energy_distance(x, y) == pytest.approx(scipy.stats.energy_distance(x[:, 0], y[:, 0]) ** 2)
+    assert g.energy_distance(x, x) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_energy_distance_separates_distributions():
+    rng = np.random.default_rng(4)
+    a, b, c = rng.normal(size=(300, 2)), rng.normal(size=(300, 2)), rng.normal(0.5, size=(300, 2))
+    assert g.energy_distance(a, c) > 5 * g.energy_distance(a, b)
+
+
+def test_frechet_distance_of_gaussians():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(20_000, 3))
+    b = 2.0 * rng.normal(size=(20_000, 3)) + 1.0
+    # |mu|^2 = 3; tr(I + 4I - 2*2I) = 3.
+    assert g.frechet_distance(a, b) == pytest.approx(6.0, rel=0.03)
+    assert g.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match="Argument `std`"):
+        g.IsotropicMixture([[0.0, 0.0]], -1.0)
+    with pytest.raises(ValueError, match="Argument `y`"):
+        g.energy_distance(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="Argument `sigma`"):
+        g.spiral_mixture().score(np.zeros((1, 2)), -0.1)
+    with pytest.raises(TypeError, match="Argument `seed`"):
+        g.corrupt_reconstruct_chain(lambda x: x, np.zeros((2, 2)), 0.1, 1, seed=1.5)
+    with pytest.raises(ValueError, match="Argument `sigma_min`"):
+        g.geometric_sigmas(0.1, 1.0, 3)
+
+
+def test_denoiser_output_is_input_plus_sigma_times_net():
+    model = g.NoiseConditionalDenoiser(2, hidden=(8,), seed=0)
+    x = np.ones((4, 2), "float32")
+    sigma = np.full((4, 1), 1e-6, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model((x, sigma))), x, atol=1e-4)
+
+
+def test_denoiser_saves_and_loads(tmp_path):
+    model = g.NoiseConditionalDenoiser(3, hidden=(16, 8), seed=7)
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    sigma = np.full((5, 1), 0.5, "float32")
+    before = keras.ops.convert_to_numpy(model((x, sigma)))
+    path = tmp_path / "ncsn.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, g.NoiseConditionalDenoiser)
+    assert loaded.hidden == (16, 8) and loaded.dim == 3
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded((x, sigma))), before, rtol=1e-6)
+
+
+def test_denoiser_seed_reproduces():
+    a = g.NoiseConditionalDenoiser(2, hidden=(8,), seed=3)
+    b = g.NoiseConditionalDenoiser(2, hidden=(8,), seed=3)
+    x, s = np.ones((2, 2), "float32"), np.ones((2, 1), "float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(a((x, s))), keras.ops.convert_to_numpy(b((x, s))))
+
+
+def test_weighted_denoising_loss_is_noise_prediction_loss():
+    """||r - x||^2 / sigma^2 == ||epsilon_hat - epsilon||^2 with epsilon_hat = -f."""
+    model = g.NoiseConditionalDenoiser(2, hidden=(8,), seed=1)
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    (noisy, sigma), target, weight = g.denoising_targets(x, [0.1, 1.0], seed=2)
+    r = keras.ops.convert_to_numpy(model((noisy, sigma)))
+    eps = (noisy - target) / sigma
+    eps_hat = -(r - noisy) / sigma
+    np.testing.assert_allclose(weight * np.sum((r - target) ** 2, 1), np.sum((eps_hat - eps) ** 2, 1), rtol=1e-3)
+
+
+def test_trained_denoiser_estimates_the_exact_score():
+    """A few hundred steps on a 1-component mixture: (r - x)/sigma^2 points along the exact score."""
+    keras.utils.set_random_seed(0)
+    mix = g.IsotropicMixture([[0.0, 0.0]], 1.0)
+    sigmas = [0.5]
+    model = g.NoiseConditionalDenoiser(2, hidden=(32,), seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    for step in range(4):
+        inputs, target, weight = g.denoising_targets(mix.sample(4096, seed=step), sigmas, seed=100 + step)
+        model.fit(inputs, target, sample_weight=weight, batch_size=256, epochs=1, verbose=0)
+    x = mix.sample(200, seed=9)
+    est = (model.denoise(x, 0.5) - x) / 0.25
+    exact = mix.score(x, 0.5)
+    cos = np.sum(est * exact, 1) / np.linalg.norm(est, axis=1) / np.linalg.norm(exact, axis=1)
+    assert np.median(cos) > 0.9
+
+
+def test_samplers_with_the_exact_posterior_mean_reach_the_mixture():
+    mix = g.IsotropicMixture([[-2.0, 0.0], [2.0, 0.0]], 0.3)
+    denoise = lambda x, s: x + s**2 * mix.score(x, s)  # noqa: E731  Tweedie: the exact posterior mean
+    target = mix.sample(400, seed=1)
+    start = np.random.default_rng(2).uniform(-4, 4, size=(400, 2))
+    assert g.energy_distance(start, target) > 0.3
+    langevin = g.annealed_langevin(denoise, start, g.geometric_sigmas(3.0, 0.05, 8), 30, 1e-4 * 10, seed=3,
+                                   final_denoise=False)
+    assert g.energy_distance(langevin, target) < 0.05
+    chain = g.corrupt_reconstruct_chain(lambda x: denoise(x, 0.3), start, 0.3, 50, seed=4)
+    assert g.energy_distance(chain, target) < 0.1
+    again = g.corrupt_reconstruct_chain(lambda x: denoise(x, 0.3), start, 0.3, 50, seed=4)
+    np.testing.assert_array_equal(chain, again)
+
+
+def test_preconditioned_denoiser_saves_and_tends_to_identity(tmp_path):
+    model = g.NoiseConditionalDenoiser(4, hidden=(8,), seed=2, data_std=0.3)
+    x = np.random.default_rng(1).uniform(size=(3, 4)).astype("float32")
+    tiny = np.full((3, 1), 1e-6, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model((x, tiny))), x, atol=1e-4)
+    path = tmp_path / "pre.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.data_std == 0.3
+    s = np.full((3, 1), 0.7, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded((x, s))),
+                               keras.ops.convert_to_numpy(model((x, s))), rtol=1e-6)
+    with pytest.raises(ValueError, match="Argument `data_std`"):
+        g.NoiseConditionalDenoiser(4, data_std=-1.0)
