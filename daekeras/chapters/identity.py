@@ -27,6 +27,8 @@ from daekeras import HalfSumSquaredError
 from daekeras import MaskingNoise
 from daekeras import load_mnist
 from daekeras import to_unit_vectors
+from daekeras.chapters._claims import Claim
+from daekeras.chapters._claims import check_claims
 from daekeras.filters import energy_localisation
 from daekeras.filters import neighbour_correlation
 from daekeras.probes import principal_angles
@@ -397,25 +399,6 @@ def derived(m):
     return d
 
 
-class Claim(NamedTuple):
-    """A sentence of the chapter and whether the measurements bear it out.
-
-    Attributes:
-        sentence: What the chapter says, as it says it.
-        holds: Whether the measurements agree.
-        evidence: The numbers that decide it.
-        every_budget: `True` for a statement about the method, checked for
-            every root seed and budget; `False` for a statement about how far
-            the chapter's own training got, checked at the `FULL` budget only
-            (the chapter says "in this run").
-    """
-
-    sentence: str
-    holds: bool
-    evidence: object
-    every_budget: bool
-
-
 def claims(m):
     """Every sentence of the chapter that the measurements decide, with its verdict.
 
@@ -592,12 +575,4 @@ def check(m):
     Returns:
         The number of sentences checked.
     """
-    full = m["budget"] == FULL._asdict()
-    results = [c for c in claims(m) if full or c.every_budget]
-    failed = [f"- {c.sentence} ({c.evidence})" for c in results if not c.holds]
-    if failed:
-        raise AssertionError(
-            f"Chapter 1, root seed {m['seed']}, budget {m['budget']}: "
-            f"{len(failed)} of {len(results)} claims do not hold:\n" + "\n".join(failed)
-        )
-    return len(results)
+    return check_claims(claims(m), m, m["budget"] == FULL._asdict(), "Chapter 1")
