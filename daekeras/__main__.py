@@ -40,9 +40,9 @@ _OUTPUT_ONLY = ("json", "out", "overwrite", "quiet", "resume", "changed_code")
 #: settings and seed, everything but its results (`daekeras.results.merge_runs`).
 RUN_KEYS = {name: module.RUN_KEYS for name, module in EXPERIMENTS.items()}
 
-#: Fields of a run that may differ when it is run again: its time, and where
+#: Fields of a run that may differ when it is run again: its times, and where
 #: its filter image was written (`--filters`).
-_NOT_COMPARED = ("seconds", "filters_image")
+_NOT_COMPARED = ("seconds", "pretrain_seconds", "finetune_seconds", "filters_image")
 
 
 class _Parser(argparse.ArgumentParser):

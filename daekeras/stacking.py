@@ -89,7 +89,9 @@ def pretrain_stack(
     Args:
         x: float array `(n, layer_sizes[0])`.
         layer_sizes: Sizes `[input, hidden_1, ..., hidden_k]`.
-        corruption_rate: Masking fraction for every autoencoder.
+        corruption_rate: Masking fraction for every autoencoder, or a list of
+            one fraction per autoencoder (the Theano SdA tutorial corrupts its
+            three layers with 0.1, 0.2 and 0.3).
         epochs: Epochs per autoencoder.
         batch_size: Mini-batch size.
         optimizer: Callable returning a fresh Keras optimiser per layer.
@@ -115,7 +117,17 @@ def pretrain_stack(
         each, the list of per-epoch mean training losses.
     """
     sizes = check_layer_sizes(layer_sizes, "pretrain_stack")
-    check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
+    if isinstance(corruption_rate, (list, tuple)):
+        if len(corruption_rate) != len(sizes) - 1:
+            raise ValueError(
+                f"pretrain_stack: Argument `corruption_rate` must be one rate or one rate per "
+                f"autoencoder ({len(sizes) - 1} for layer_sizes={sizes}). "
+                f"Received: corruption_rate={corruption_rate!r}"
+            )
+        for rate in corruption_rate:
+            check_rate(rate, "corruption_rate", "pretrain_stack")
+    else:
+        check_rate(corruption_rate, "corruption_rate", "pretrain_stack")
     seed = check_seed(seed, "seed", "pretrain_stack", maximum=MAX_COMPONENT_SEED, allow_none=True)
     return _pretrain_stack(
         x, sizes, corruption_rate, epochs, batch_size, optimizer, loss, tied, init, shuffle, seed,
@@ -132,12 +144,16 @@ def _pretrain_stack(
     do not hand their models out)."""
     autoencoders, losses = [], []
     codes = x
+    rates = (
+        list(corruption_rate) if isinstance(corruption_rate, (list, tuple))
+        else [corruption_rate] * (len(sizes) - 1)
+    )
     for i, (n_in, n_hidden) in enumerate(zip(sizes[:-1], sizes[1:])):
         dae_seed = sub_seed(seed, f"autoencoder_{i + 1}")
         dae = DenoisingAutoencoder(
             n_in,
             n_hidden,
-            corruption_rate=corruption_rate,
+            corruption_rate=rates[i],
             tied=tied,
             init=init,
             seed=dae_seed,
@@ -156,7 +172,7 @@ def _pretrain_stack(
         else:
             dae.build((None, n_in))
             dae = reuse_compiled(
-                (reuse_key, "autoencoder", i, n_in, n_hidden, corruption_rate, tied, init),
+                (reuse_key, "autoencoder", i, n_in, n_hidden, rates[i], tied, init),
                 dae,
                 compile_model,
             )

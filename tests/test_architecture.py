@@ -23,7 +23,7 @@ TIERS = (
     ("models", ("models", "generation")),
     ("training", ("training", "stacking", "replay")),
     ("experiments", ("experiments",)),
-    # score_experiment runs Chapter 8's two-dimensional measurement
+    # score_experiment runs Chapter 9's two-dimensional measurement
     # (chapters.generation) as well as its MNIST run: it sits with the
     # chapters until that measurement moves into the package.
     ("chapters", ("chapters", "__main__", "__init__", "noise_study", "score_experiment")),

@@ -1,4 +1,4 @@
-"""Chapter 8, *From denoising to generation*: its measurements and claim checks.
+"""Chapter 9, *From denoising to generation*: its measurements and claim checks.
 
 `measure(seed, budget)` trains the chapter's two-dimensional models from one
 root seed, on `budget.replicates` replicates (replicate `i` uses the
@@ -204,7 +204,7 @@ def summarize(reps):
     for key in ("ed", "loglik"):
         m[key] = {k: float(np.median(per(key, k))) for k in reps[0][key]}
     m["loglik_data"] = float(np.median(per("loglik_data")))
-    family = stats.Family("Chapter 8")
+    family = stats.Family("Chapter 9")
     small, large = SIGMAS[0], SIGMAS[-1]
     m["tests"] = {
         TEST_SMALL_LARGE: family.add(stats.compare_paired(per("rel_true", small), per("rel_true", large),

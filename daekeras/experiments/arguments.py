@@ -26,6 +26,9 @@ def typed(convert, accept, expected):
 #: A rate in [0, 1): masking fraction, corruption level, energy.
 rate = typed(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
 
+#: A positive number: a learning rate.
+positive = typed(float, lambda v: v > 0, "a positive number")
+
 #: A positive integer: epochs, image counts.
 count = typed(int, lambda v: v >= 1, "a positive integer")
 

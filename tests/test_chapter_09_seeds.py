@@ -1,4 +1,4 @@
-"""Chapter 8's sentences about the two-dimensional runs hold for other root seeds.
+"""Chapter 9's sentences about the two-dimensional runs hold for other root seeds.
 
 `daekeras.chapters.generation.measure(seed, budget)` trains the chapter's
 models on `budget.replicates` replicates of one root seed; the chapter itself
