@@ -75,6 +75,10 @@ def _registry():
         "output_bias",
         *(f"hidden_{i}_{part}" for i in range(1, 17) for part in ("kernel", "bias", "dropout")),
         *(f"layer_{i}" for i in range(1, 9)),
+        # Components of Experiment 3 (the SdA), apart from every other
+        # experiment's; appended, so that no earlier name changes its slot.
+        *(f"sda_autoencoder_{i}" for i in range(1, 4)),
+        "sda_classifier",
     ]
     assert len(names) == len(set(names)) and len(names) <= SLOTS, len(names)
     return {name: slot for slot, name in enumerate(names)}

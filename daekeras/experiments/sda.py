@@ -12,9 +12,10 @@ test error.
 
 `sda_run` is one run of one condition (`CONDITIONS`) from one root seed.
 Every condition of a root seed starts from the same initial weights: the
-autoencoders get the component seeds `"autoencoder_1"` to `"autoencoder_3"`,
-the classifier `"classifier"` (`sda_streams` lists every stream), so the
-conditions are paired by seed.
+autoencoders get the component seeds `"sda_autoencoder_1"` to
+`"sda_autoencoder_3"`, the classifier `"sda_classifier"` (`sda_streams` lists
+every stream; the names are the SdA's own, so that no run of another
+experiment shares a stream with it), so the conditions are paired by seed.
 
 A run can keep checkpoints in a folder (`checkpoints=`): each pretrained
 layer, and the fine-tuning state after every epoch, written atomically. A run
@@ -89,7 +90,7 @@ PATIENCE_INCREASE = 2.0
 IMPROVEMENT = 0.995
 
 #: The checkpoint format; a folder written by another format is not read.
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 
 
 def sda_streams(seed, dropout=False):
@@ -100,12 +101,12 @@ def sda_streams(seed, dropout=False):
     root = check_seed(seed, "seed", "sda_streams")
     streams = {"run/global": derive(derive(root, "run"), "global")}
     for i in range(1, len(HIDDEN) + 1):
-        component = component_seed(root, f"autoencoder_{i}")
+        component = component_seed(root, f"sda_autoencoder_{i}")
         for name in DenoisingAutoencoder.STREAMS:
-            streams[f"autoencoder_{i}/{name}"] = derive(component, name)
-    classifier = component_seed(root, "classifier")
+            streams[f"sda_autoencoder_{i}/{name}"] = derive(component, name)
+    classifier = component_seed(root, "sda_classifier")
     for name in classifier_streams(len(HIDDEN), dropout):
-        streams[f"classifier/{name}"] = derive(classifier, name)
+        streams[f"sda_classifier/{name}"] = derive(classifier, name)
     return streams
 
 
@@ -200,7 +201,7 @@ def _pretrain(x, corruption, seed, config, checkpoints, log):
         }
         path = checkpoints and Path(checkpoints) / f"pretrain-{_key(meta)}.npz"
         stored = path and _load(path, meta)
-        dae = build_dA(n_in, n_hidden, corruption[i], component_seed(seed, f"autoencoder_{i + 1}"),
+        dae = build_dA(n_in, n_hidden, corruption[i], component_seed(seed, f"sda_autoencoder_{i + 1}"),
                        config.pretrain_lr)
         dae.build((None, n_in))
         if stored is not None:
@@ -294,7 +295,7 @@ def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_l
 
     classifier = build_classifier((x_train.shape[1], *HIDDEN), 10, hidden_activation="sigmoid",
                                   output_activation="softmax", init="theano", dropout=dropout,
-                                  dropout_style="keras", seed=component_seed(seed, "classifier"))
+                                  dropout_style="keras", seed=component_seed(seed, "sda_classifier"))
     # The tutorial's logistic layer starts at zero (weights and biases).
     output = classifier.get_layer("output")
     output.set_weights([np.zeros_like(w) for w in output.get_weights()])
