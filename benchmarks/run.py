@@ -30,6 +30,14 @@ one JSON object with every figure.
    forward pass of the same network with the same weights plus the same
    update, after checking that both give the same denoised images.
 
+6. One SdA-3 step (Experiment 3: 784-1000-1000-1000-10, Chapter 8) at batch
+   20 (the comparison's) and batch 1 (the tutorial's): a fine-tuning step of
+   the whole network (softmax, negative log-likelihood, SGD) and a pretraining
+   step of the first and of a higher layer (tied dA, summed cross-entropy), as
+   `sda_run` trains them (`fit_epochs`), against a NumPy float32 step of the
+   same model (checked first: one step from the same weights gives the same
+   weights) and against its GEMM bound (the step's matrix products alone).
+
 BLAS runs on one thread (`OPENBLAS_NUM_THREADS=1`, set below) and TensorFlow
 on one thread (`daekeras.runtime.BOOK_THREADS`), as the book runs them.
 """
@@ -386,6 +394,148 @@ def langevin_step(repeats):
     return {"langevin_step_ms": 1e3 * k, "langevin_step_numpy_ms": 1e3 * n}
 
 
+# -- 6. SdA-3 steps -------------------------------------------------------------
+
+SDA_SIZES = (784, 1000, 1000, 1000, 10)
+
+
+def numpy_finetune_step(x, y, weights, lr):
+    """One SGD step of the sigmoid-softmax network, in place, float32."""
+    activations = [x]
+    for w, b in weights[:-1]:
+        activations.append(sigmoid(activations[-1] @ w + b))
+    w, b = weights[-1]
+    logits = activations[-1] @ w + b
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    delta = p / np.float32(len(x))
+    for i in range(len(weights) - 1, -1, -1):
+        w, b = weights[i]
+        below = activations[i]
+        grad_w, grad_b = below.T @ delta, delta.sum(axis=0)
+        if i:
+            delta = (delta @ w.T) * below * (1 - below)
+        w -= lr * grad_w
+        b -= lr * grad_b
+
+
+def numpy_da_step(x, mask, w, b, c, lr):
+    """One SGD step of a tied dA of any shape, in place, float32."""
+    xt = x * mask
+    h = sigmoid(xt @ w + b)
+    z = sigmoid(h @ w.T + c)
+    d_a = (z - x) / np.float32(len(x))
+    d_h = (d_a @ w) * h * (1 - h)
+    w -= lr * (xt.T @ d_h + d_a.T @ h)
+    b -= lr * d_h.sum(axis=0)
+    c -= lr * d_a.sum(axis=0)
+
+
+def _sda_classifier():
+    import keras
+
+    from daekeras.stacking import build_classifier
+    from daekeras.training import STEPS_PER_EXECUTION
+
+    model = build_classifier(SDA_SIZES[:-1], 10, output_activation="softmax", init="theano", seed=1)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=keras.losses.SparseCategoricalCrossentropy(),
+                  steps_per_execution=STEPS_PER_EXECUTION)
+    return model
+
+
+def check_sda_reference(x, y):
+    """One fine-tuning step from the same weights gives the same weights in NumPy and daekeras."""
+    from daekeras.training import fit_epochs
+
+    model = _sda_classifier()
+    weights = [tuple(np.array(a) for a in layer.get_weights()) for layer in model.layers if layer.weights]
+    fit_epochs(model, x[:20], y[:20], batch_size=20, epochs=1, shuffle=False)
+    numpy_finetune_step(x[:20], y[:20], weights, np.float32(0.1))
+    ours = [a for layer in model.layers if layer.weights for a in layer.get_weights()]
+    reference = [a for pair in weights for a in pair]
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(ours, reference))
+    assert worst < 1e-5, worst
+    return worst
+
+
+def sda_steps(x, y, steps, repeats):
+    """ms per SdA-3 step (fine-tuning; pretraining of layers 1 and 2) at batch 20 and 1."""
+    from daekeras.experiments.theano import build_dA
+    from daekeras.training import fit_epochs
+
+    worst = check_sda_reference(x, y)
+    print(f"reference check: one fine-tuning step from the same weights, largest weight difference {worst:.1e}")
+    rng = np.random.default_rng(0)
+    figures = {}
+    for batch in (20, 1):
+        n = steps * batch
+        xb, yb = x[:n], y[:n]
+        codes = rng.random((n, 1000)).astype("float32")
+        model = _sda_classifier()
+        daes = {1: build_dA(784, 1000, 0.1, 3, 0.02), 2: build_dA(1000, 1000, 0.2, 4, 0.02)}
+        weights = [tuple(np.array(a) for a in layer.get_weights()) for layer in model.layers if layer.weights]
+        da = {k: (rng.uniform(-0.1, 0.1, (n_in, 1000)).astype("float32"), np.zeros(1000, "float32"),
+                  np.zeros(n_in, "float32")) for k, n_in in ((1, 784), (2, 1000))}
+        masks = [(rng.random((batch, n_in)) >= 0.2).astype("float32") for n_in in (784, 1000)]
+        sizes = SDA_SIZES
+        acts = [rng.random((batch, s)).astype("float32") for s in sizes]
+        ws = [w for w, _ in weights]
+
+        def numpy_finetune():
+            for i in range(steps):
+                numpy_finetune_step(xb[i * batch:(i + 1) * batch], yb[i * batch:(i + 1) * batch], weights,
+                                    np.float32(0.1))
+
+        def numpy_da(layer, data):
+            def run():
+                for i in range(steps):
+                    numpy_da_step(data[i * batch:(i + 1) * batch], masks[layer - 1], *da[layer], np.float32(0.02))
+            return run
+
+        def gemm_finetune():
+            for _ in range(steps):
+                for i, w in enumerate(ws):
+                    acts[i] @ w
+                    acts[i].T @ acts[i + 1]
+                    if i:
+                        acts[i + 1] @ w.T
+
+        def gemm_da(n_in):
+            a = rng.random((batch, n_in)).astype("float32")
+            h = rng.random((batch, 1000)).astype("float32")
+            w = da[1 if n_in == 784 else 2][0]
+
+            def run():  # the five products of `numpy_da_step`
+                for _ in range(steps):
+                    a @ w
+                    h @ w.T
+                    a @ w
+                    a.T @ h
+                    a.T @ h
+            return run
+
+        cases = {
+            "finetune": (lambda: fit_epochs(model, xb, yb, batch_size=batch, epochs=1, shuffle=False),
+                         numpy_finetune, gemm_finetune),
+            "pretrain_layer1": (lambda: fit_epochs(daes[1], xb, xb, batch_size=batch, epochs=1, shuffle=False),
+                                numpy_da(1, xb), gemm_da(784)),
+            "pretrain_layer2": (lambda: fit_epochs(daes[2], codes, codes, batch_size=batch, epochs=1,
+                                                   shuffle=False), numpy_da(2, codes), gemm_da(1000)),
+        }
+        for name, (ours, numpy_run, gemm_run) in cases.items():
+            ours()  # trace
+            t = {"daekeras": [], "numpy": [], "gemm": []}
+            for _ in range(repeats):
+                for key, fn in (("daekeras", ours), ("numpy", numpy_run), ("gemm", gemm_run)):
+                    t[key].append(timings(fn)[0][0] / steps)
+            m = {k: 1000 * statistics.median(v) for k, v in t.items()}
+            row(f"SdA-3 {name} step, batch {batch}", m["daekeras"], "ms", "NumPy float32 step", m["numpy"])
+            row(f"SdA-3 {name} step, batch {batch}", m["daekeras"], "ms", "GEMM bound", m["gemm"])
+            figures.update({f"sda_{name}_b{batch}_ms_{k}": round(v, 4) for k, v in m.items()})
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats, no notebooks (under a minute)")
@@ -415,6 +565,8 @@ def main():
         figures.update(notebooks())
     figures.update(memory())
     figures.update(langevin_step(repeats=3 if args.quick else 5))
+    y = np.array(mnist_vectors()[1][:10000]).astype("int32")
+    figures.update(sda_steps(x, y, steps=50 if args.quick else 200, repeats=3 if args.quick else 5))
     print(json.dumps(figures))
 
 
