@@ -41,8 +41,9 @@ _OUTPUT_ONLY = ("json", "out", "overwrite", "quiet", "resume", "changed_code")
 RUN_KEYS = {name: module.RUN_KEYS for name, module in EXPERIMENTS.items()}
 
 #: Fields of a run that may differ when it is run again: its times, and where
-#: its filter image was written (`--filters`).
-_NOT_COMPARED = ("seconds", "pretrain_seconds", "finetune_seconds", "filters_image")
+#: its filter image or file was written (`--filters`).
+_NOT_COMPARED = ("seconds", "pretrain_seconds", "finetune_seconds", "filters_image",
+                 "filters_file")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -124,9 +124,16 @@ def test_interrupted_run_resumes_bitwise_from_its_checkpoints(tmp_path, monkeypa
     assert without_times(resumed) == without_times(reference)
     # The pretrained layers are shared with the condition that fine-tunes
     # without dropout: it pretrains nothing and matches a run from scratch.
-    shared = sda.sda_run(0, "sda", checkpoints=tmp_path, **SMALL)
+    shared = sda.sda_run(0, "sda", checkpoints=tmp_path, filters=tmp_path / "f.npz", **SMALL)
     assert len(list(tmp_path.glob("pretrain-*.npz"))) == 3
     assert without_times(shared) == without_times(sda.sda_run(0, "sda", **SMALL))
+    with np.load(tmp_path / "f.npz") as f:
+        assert f["pretrained_layer_1"].shape == f["finetuned_layer_3"].shape == (784, sda.N_FILTERS)
+        assert f["pretrained_layer_1"].dtype == np.float16
+        # Fine-tuning moved the first layer, by the record's relative change.
+        before = f["pretrained_layer_1"].astype("float64")
+        after = f["finetuned_layer_1"].astype("float64")
+        assert np.linalg.norm(after - before) > 0
 
 
 @pytest.mark.slow

@@ -89,6 +89,9 @@ PATIENCE_EPOCHS = 10
 PATIENCE_INCREASE = 2.0
 IMPROVEMENT = 0.995
 
+#: The units of each layer whose input-space filters `sda_run(filters=...)` keeps.
+N_FILTERS = 100
+
 #: The checkpoint format; a folder written by another format is not read.
 CHECKPOINT_FORMAT = 2
 
@@ -225,7 +228,8 @@ def _pretrain(x, corruption, seed, config, checkpoints, log):
 
 
 def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_lr=0.1,
-            pretrain_epochs=15, max_epochs=1000, n_train=50000, checkpoints=None, log=None):
+            pretrain_epochs=15, max_epochs=1000, n_train=50000, checkpoints=None, log=None,
+            filters=None):
     """One run of the Theano SdA tutorial's network under one condition.
 
     Args:
@@ -240,6 +244,12 @@ def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_l
             10,000 after the first 50,000 are the validation set.
         checkpoints: Optional folder for checkpoints (see the module).
         log: Optional text stream for the tutorial's progress lines.
+        filters: Optional path of an `.npz` file to write the first
+            `N_FILTERS` units of every layer as input-space images (float16):
+            `layer_1` holds columns of W1, `layer_2` of W1·W2, `layer_3` of
+            W1·W2·W3 (the weighted sums of the lower layers' filters), each
+            `pretrained_...` (before fine-tuning) and `finetuned_...` (at the
+            best validation epoch).
 
     Returns:
         A dict with the settings, `test_error` and `valid_error` at the
@@ -350,6 +360,14 @@ def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_l
             _atomic_save(path, arrays, meta)
     best = state["best_epoch"]
     kernels = best_variables[0::2][: len(HIDDEN)]
+    if filters:
+        arrays = {}
+        for stage, stack in (("pretrained", start_kernels), ("finetuned", kernels)):
+            product = np.eye(x_train.shape[1], dtype="float64")
+            for i, kernel in enumerate(stack):
+                product = product @ kernel
+                arrays[f"{stage}_layer_{i + 1}"] = product[:, :N_FILTERS].astype("float16")
+        _atomic_save(filters, arrays, {"seed": seed, **dataclasses.asdict(config)})
     change = [float(np.linalg.norm(k - k0) / np.linalg.norm(k0))
               for k, k0 in zip(kernels, start_kernels)]
     return {
@@ -394,9 +412,14 @@ class Config:
     n_train: int = 50000
 
 
-def run(config, seed, checkpoints=None, log=None):
-    """One run of `config` from the root `seed`: `sda_run`'s record."""
-    return sda_run(seed, checkpoints=checkpoints, log=log, **dataclasses.asdict(config))
+def run(config, seed, checkpoints=None, log=None, filters=None):
+    """One run of `config` from the root `seed`: `sda_run`'s record (with
+    the path of its filter file under `filters_file` when one is written)."""
+    record = sda_run(seed, checkpoints=checkpoints, log=log, filters=filters,
+                     **dataclasses.asdict(config))
+    if filters:
+        record["filters_file"] = str(filters)
+    return record
 
 
 def add_arguments(parser):
@@ -425,6 +448,10 @@ def add_arguments(parser):
                         help="keep checkpoints (pretrained layers, fine-tuning after each epoch) "
                         "in DIR: a run started again goes on from them, and conditions of one "
                         "seed share their pretraining")
+    parser.add_argument("--filters", metavar="DIR",
+                        help="write each run's input-space filters (first 100 units of every "
+                        "layer, before and after fine-tuning) to DIR/sda_filters_<condition>_"
+                        "seed<seed>_lr<rate>.npz")
 
 
 def config_from_args(args):
@@ -440,7 +467,12 @@ def config_from_args(args):
 
 def run_options(args, config, seed, several, log):
     """The keyword arguments of `run` from the command line."""
-    return {"checkpoints": args.checkpoints, "log": log}
+    filters = None
+    if args.filters:
+        Path(args.filters).mkdir(parents=True, exist_ok=True)  # fails before the run, not after
+        name = f"sda_filters_{config.condition}_seed{seed}_lr{config.finetune_lr:g}.npz"
+        filters = str(Path(args.filters) / name)
+    return {"checkpoints": args.checkpoints, "log": log, "filters": filters}
 
 
 def announce(config, seed):
