@@ -120,6 +120,10 @@ def test_interrupted_run_resumes_bitwise_from_its_checkpoints(tmp_path, monkeypa
     assert len(list(tmp_path.glob("pretrain-*.npz"))) == 3
     assert len(list(tmp_path.glob("finetune-*.npz"))) == 1
     assert not list(tmp_path.glob("*.tmp"))
+    progress = sda.checkpoint_progress(tmp_path, sda.Config("sda+dropout", **SMALL), 0)
+    assert progress["pretrained_layers"] == 3 and progress["epochs"] == 1
+    assert progress["valid_errors"] == reference["valid_errors"][:1]
+    assert progress["pretrain_costs"] == reference["pretrain_costs"]
     resumed = sda.sda_run(0, "sda+dropout", checkpoints=tmp_path, **SMALL)
     assert without_times(resumed) == without_times(reference)
     # The pretrained layers are shared with the condition that fine-tunes

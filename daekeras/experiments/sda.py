@@ -389,6 +389,46 @@ def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_l
     }
 
 
+def checkpoint_progress(checkpoints, config, seed):
+    """How far the run of `config` from `seed` has come in the folder `checkpoints`.
+
+    For a long run (the tutorial's batch size 1 takes hours) this is what can
+    be reported before it ends: the pretrained layers, and the fine-tuning
+    epochs done with their validation and test errors.
+
+    Returns:
+        A dict with `seed`, the settings, `pretrained_layers` (how many),
+        `pretrain_costs` (per finished layer), and, once fine-tuning has
+        begun, `epochs`, `valid_errors`, `test_errors`, `finetune_costs`,
+        `best_epoch` and `stopped_by_patience`.
+    """
+    seed = check_seed(seed, "seed", "checkpoint_progress")
+    spec = CONDITIONS[config.condition]
+    progress = {"seed": seed, **dataclasses.asdict(config), "pretrained_layers": 0,
+                "pretrain_costs": []}
+    for i in range(len(HIDDEN) if spec["corruption"] is not None else 0):
+        meta = {
+            "format": CHECKPOINT_FORMAT, "seed": seed, "layer": i + 1,
+            "corruption": list(spec["corruption"][: i + 1]), "pretrain_lr": config.pretrain_lr,
+            "pretrain_epochs": config.pretrain_epochs, "batch_size": config.batch_size,
+            "n_train": config.n_train,
+        }
+        stored = _load(Path(checkpoints) / f"pretrain-{_key(meta)}.npz", meta)
+        if stored is None:
+            break
+        progress["pretrained_layers"] = i + 1
+        progress["pretrain_costs"].append([float(c) for c in stored["costs"]])
+    meta = {"format": CHECKPOINT_FORMAT, "seed": seed, **dataclasses.asdict(config)}
+    stored = _load(Path(checkpoints) / f"finetune-{_key(meta)}.npz", meta)
+    if stored is not None:
+        saved = json.loads(str(stored["state"]))
+        progress.update(saved["curves"])
+        progress.update(epochs=len(saved["curves"]["valid_errors"]),
+                        best_epoch=saved["state"]["best_epoch"],
+                        stopped_by_patience=bool(saved["stop"]))
+    return progress
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """The settings of one SdA run; the defaults are the tutorial's `test_SdA`.
