@@ -12,9 +12,16 @@ from daekeras.experiments import run_streams
 from daekeras.seeds import SEED_SPACE
 
 # A slice of the experiment small enough for a unit test: 200 training images,
-# one pretraining epoch per layer, three fine-tuning epochs.
+# one pretraining epoch per layer, three fine-tuning epochs, and (fixture
+# `narrow`) hidden layers of 50 units instead of 1000: the mechanics under
+# test (checkpoints, resuming, sharing, records) do not depend on the width.
 SMALL = {"n_train": 200, "batch_size": 20, "pretrain_epochs": 1, "max_epochs": 3,
          "pretrain_lr": 0.02}
+
+
+@pytest.fixture
+def narrow(monkeypatch):
+    monkeypatch.setattr(sda, "HIDDEN", (50, 50, 50))
 
 
 def tutorial_loop(valid_errors, n_batches):
@@ -102,7 +109,7 @@ def without_times(record):
 
 
 @pytest.mark.slow
-def test_interrupted_run_resumes_bitwise_from_its_checkpoints(tmp_path, monkeypatch):
+def test_interrupted_run_resumes_bitwise_from_its_checkpoints(tmp_path, monkeypatch, narrow):
     reference = sda.sda_run(0, "sda+dropout", **SMALL)
     calls = {"n": 0}
     real_error = sda._error
@@ -132,7 +139,7 @@ def test_interrupted_run_resumes_bitwise_from_its_checkpoints(tmp_path, monkeypa
     assert len(list(tmp_path.glob("pretrain-*.npz"))) == 3
     assert without_times(shared) == without_times(sda.sda_run(0, "sda", **SMALL))
     with np.load(tmp_path / "f.npz") as f:
-        assert f["pretrained_layer_1"].shape == f["finetuned_layer_3"].shape == (784, sda.N_FILTERS)
+        assert f["pretrained_layer_1"].shape == f["finetuned_layer_3"].shape == (784, min(sda.N_FILTERS, sda.HIDDEN[0]))
         assert f["pretrained_layer_1"].dtype == np.float16
         # Fine-tuning moved the first layer, by the record's relative change.
         before = f["pretrained_layer_1"].astype("float64")
@@ -141,7 +148,7 @@ def test_interrupted_run_resumes_bitwise_from_its_checkpoints(tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_conditions_of_a_seed_start_from_the_same_weights_and_record_the_run():
+def test_conditions_of_a_seed_start_from_the_same_weights_and_record_the_run(narrow):
     plain = sda.sda_run(1, "none", **SMALL)
     dropout = sda.sda_run(1, "dropout", **SMALL)
     assert plain["corruption"] is None and plain["pretrain_costs"] == []
