@@ -104,17 +104,17 @@ def numpy_cost(x, mask, w, b, c):
     return float(np.mean(np.sum(np.logaddexp(0, a) - x * a, axis=1)))
 
 
-def numpy_step(x, mask, w, b, c):
-    """One SGD step of the tied dA, in place, float32, five matrix products."""
+def numpy_step(x, mask, w, b, c, lr=LR):
+    """One SGD step of the tied dA (any shape), in place, float32, five matrix products."""
     xt = x * mask
     h = sigmoid(xt @ w + b)
     z = sigmoid(h @ w.T + c)
     d_a = (z - x) / np.float32(len(x))
     d_h = (d_a @ w) * h * (1 - h)
     grad_w = xt.T @ d_h + d_a.T @ h
-    w -= LR * grad_w
-    b -= LR * d_h.sum(axis=0)
-    c -= LR * d_a.sum(axis=0)
+    w -= lr * grad_w
+    b -= lr * d_h.sum(axis=0)
+    c -= lr * d_a.sum(axis=0)
 
 
 def gemm_step(x, w, h, d_a, d_h):
@@ -420,18 +420,6 @@ def numpy_finetune_step(x, y, weights, lr):
         b -= lr * grad_b
 
 
-def numpy_da_step(x, mask, w, b, c, lr):
-    """One SGD step of a tied dA of any shape, in place, float32."""
-    xt = x * mask
-    h = sigmoid(xt @ w + b)
-    z = sigmoid(h @ w.T + c)
-    d_a = (z - x) / np.float32(len(x))
-    d_h = (d_a @ w) * h * (1 - h)
-    w -= lr * (xt.T @ d_h + d_a.T @ h)
-    b -= lr * d_h.sum(axis=0)
-    c -= lr * d_a.sum(axis=0)
-
-
 def _sda_classifier():
     import keras
 
@@ -490,7 +478,7 @@ def sda_steps(x, y, steps, repeats):
         def numpy_da(layer, data):
             def run():
                 for i in range(steps):
-                    numpy_da_step(data[i * batch:(i + 1) * batch], masks[layer - 1], *da[layer], np.float32(0.02))
+                    numpy_step(data[i * batch:(i + 1) * batch], masks[layer - 1], *da[layer], np.float32(0.02))
             return run
 
         def gemm_finetune():
@@ -506,13 +494,9 @@ def sda_steps(x, y, steps, repeats):
             h = rng.random((batch, 1000)).astype("float32")
             w = da[1 if n_in == 784 else 2][0]
 
-            def run():  # the five products of `numpy_da_step`
+            def run():  # the five products of `numpy_step`, d_a and d_h at a's and h's shapes
                 for _ in range(steps):
-                    a @ w
-                    h @ w.T
-                    a @ w
-                    a.T @ h
-                    a.T @ h
+                    gemm_step(a, w, h, a, h)
             return run
 
         cases = {

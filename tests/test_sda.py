@@ -90,15 +90,12 @@ def test_streams_are_the_sdas_own():
 
 
 def test_model_draws_from_the_planned_streams():
-    import keras
-
     from daekeras.experiments.theano import build_dA
     from daekeras.seeds import component_seed
 
     plan = sda.sda_streams(3)
     dae = build_dA(784, 1000, 0.1, component_seed(3, "sda_autoencoder_1"), 0.001)
     assert dae.encoder.kernel_initializer.seed == plan["sda_autoencoder_1/encoder_kernel"]
-    assert keras.backend.backend()  # the model builds on the backend at hand
 
 
 def without_times(record):

@@ -36,7 +36,6 @@ import time
 from pathlib import Path
 
 from daekeras._validation import check_positive_int
-from daekeras._validation import check_rate
 from daekeras.experiments import arguments
 from daekeras.seeds import check_seed
 from daekeras.seeds import component_seed
@@ -176,6 +175,24 @@ def _key(fields):
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _pretrain_checkpoint(checkpoints, seed, config, corruption, layer):
+    """`(path, meta)` of the checkpoint of pretrained layer `layer` (from 1);
+    `path` is None without a `checkpoints` folder."""
+    meta = {
+        "format": CHECKPOINT_FORMAT, "seed": seed, "layer": layer,
+        "corruption": list(corruption[:layer]), "pretrain_lr": config.pretrain_lr,
+        "pretrain_epochs": config.pretrain_epochs, "batch_size": config.batch_size,
+        "n_train": config.n_train,
+    }
+    return (Path(checkpoints) / f"pretrain-{_key(meta)}.npz" if checkpoints else None), meta
+
+
+def _finetune_checkpoint(checkpoints, seed, config):
+    """`(path, meta)` of the fine-tuning checkpoint of the run of `config` from `seed`."""
+    meta = {"format": CHECKPOINT_FORMAT, "seed": seed, **dataclasses.asdict(config)}
+    return (Path(checkpoints) / f"finetune-{_key(meta)}.npz" if checkpoints else None), meta
+
+
 def _error(model, x, y, batch_size=1000):
     import numpy as np
 
@@ -188,7 +205,7 @@ def _error(model, x, y, batch_size=1000):
 def _pretrain(x, corruption, seed, config, checkpoints, log):
     """The pretrained autoencoders' encoder weights and per-layer costs,
     layer after layer, each kept in `checkpoints` once trained."""
-    import keras
+    import numpy as np
 
     from daekeras.experiments.theano import build_dA
     from daekeras.training import fit_epochs
@@ -196,14 +213,8 @@ def _pretrain(x, corruption, seed, config, checkpoints, log):
     sizes = (x.shape[1], *HIDDEN)
     weights, costs, codes = [], [], x
     for i, (n_in, n_hidden) in enumerate(zip(sizes[:-1], sizes[1:])):
-        meta = {
-            "format": CHECKPOINT_FORMAT, "seed": seed, "layer": i + 1,
-            "corruption": list(corruption[: i + 1]), "pretrain_lr": config.pretrain_lr,
-            "pretrain_epochs": config.pretrain_epochs, "batch_size": config.batch_size,
-            "n_train": len(x),
-        }
-        path = checkpoints and Path(checkpoints) / f"pretrain-{_key(meta)}.npz"
-        stored = path and _load(path, meta)
+        path, meta = _pretrain_checkpoint(checkpoints, seed, config, corruption, i + 1)
+        stored = _load(path, meta) if path else None
         dae = build_dA(n_in, n_hidden, corruption[i], component_seed(seed, f"sda_autoencoder_{i + 1}"),
                        config.pretrain_lr)
         dae.build((None, n_in))
@@ -216,7 +227,7 @@ def _pretrain(x, corruption, seed, config, checkpoints, log):
             if path:
                 kernel, bias = dae.encoder.get_weights()
                 _atomic_save(path, {"kernel": kernel, "bias": bias,
-                                    "costs": keras.ops.convert_to_numpy(layer_costs)}, meta)
+                                    "costs": np.asarray(layer_costs)}, meta)
         if log is not None:
             for epoch, cost in enumerate(layer_costs):
                 print(f"Pre-training layer {i}, epoch {epoch}, cost {cost:f}", file=log, flush=True)
@@ -289,7 +300,7 @@ def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_l
     config = Config(condition, batch_size, pretrain_lr, finetune_lr, pretrain_epochs, max_epochs,
                     n_train)
     spec = CONDITIONS[condition]
-    dropout = check_rate(spec["dropout"], "dropout", owner)
+    dropout = spec["dropout"]
 
     start = time.perf_counter()
     set_seed(seed)
@@ -321,9 +332,8 @@ def sda_run(seed=0, condition="sda", batch_size=1, pretrain_lr=0.001, finetune_l
     n_batches = -(-len(x_train) // batch_size)
     state = {"patience": PATIENCE_EPOCHS * n_batches, "best": None, "best_epoch": None}
     curves = {"valid_errors": [], "test_errors": [], "finetune_costs": []}
-    meta = {"format": CHECKPOINT_FORMAT, "seed": seed, **dataclasses.asdict(config)}
-    path = checkpoints and Path(checkpoints) / f"finetune-{_key(meta)}.npz"
-    stored = path and _load(path, meta)
+    path, meta = _finetune_checkpoint(checkpoints, seed, config)
+    stored = _load(path, meta) if path else None
     best_variables, stop = None, False
     if stored is not None:
         for i, variable in enumerate(classifier.variables):
@@ -407,19 +417,12 @@ def checkpoint_progress(checkpoints, config, seed):
     progress = {"seed": seed, **dataclasses.asdict(config), "pretrained_layers": 0,
                 "pretrain_costs": []}
     for i in range(len(HIDDEN) if spec["corruption"] is not None else 0):
-        meta = {
-            "format": CHECKPOINT_FORMAT, "seed": seed, "layer": i + 1,
-            "corruption": list(spec["corruption"][: i + 1]), "pretrain_lr": config.pretrain_lr,
-            "pretrain_epochs": config.pretrain_epochs, "batch_size": config.batch_size,
-            "n_train": config.n_train,
-        }
-        stored = _load(Path(checkpoints) / f"pretrain-{_key(meta)}.npz", meta)
+        stored = _load(*_pretrain_checkpoint(checkpoints, seed, config, spec["corruption"], i + 1))
         if stored is None:
             break
         progress["pretrained_layers"] = i + 1
         progress["pretrain_costs"].append([float(c) for c in stored["costs"]])
-    meta = {"format": CHECKPOINT_FORMAT, "seed": seed, **dataclasses.asdict(config)}
-    stored = _load(Path(checkpoints) / f"finetune-{_key(meta)}.npz", meta)
+    stored = _load(*_finetune_checkpoint(checkpoints, seed, config))
     if stored is not None:
         saved = json.loads(str(stored["state"]))
         progress.update(saved["curves"])
