@@ -79,12 +79,18 @@ test: prerequisites
 OUTPUT_SYNC := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
 
 UNIT := not book and not wheel and not gpu_check
+# The chapters' claims re-checked on another root seed (tests/chapter_seeds.py)
+# run once per `make test`, each chapter on one backend: Chapters 1-7 on
+# TensorFlow (marker seeds_tensorflow), Chapter 9 on JAX (seeds_jax), where
+# each trains faster. Both backends run every other unit test, and
+# tests/test_backend_parity.py checks that they compute the same numbers.
 test-unit: setup
-	$(PY) -m pytest -p no:cacheprovider -m "$(UNIT)" tests
+	$(PY) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_jax" tests
 
-## The unit tests (slow ones included) on the JAX backend, without TensorFlow.
+## The unit tests (slow ones included) on the JAX backend, without TensorFlow;
+## the chapters' seed tests of TensorFlow (seeds_tensorflow) run in test-unit.
 test-jax: setup-jax
-	KERAS_BACKEND=jax $(PY_JAX) -m pytest -p no:cacheprovider -m "$(UNIT)" tests
+	KERAS_BACKEND=jax $(PY_JAX) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_tensorflow" tests
 
 ## sdist and wheel: built without warnings, `twine check`, installed in a fresh venv.
 test-wheel: setup
