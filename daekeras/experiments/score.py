@@ -431,8 +431,9 @@ def load_data(n_train):
         n_train: How many training images, the first ones.
 
     Returns:
-        `(x_train[:n_train], y_train[:n_train], x_test, y_test)`, the images
-        as rows of 784 pixels.
+        `(x_train, y_train, x_test, y_test)`: the first `n_train` training
+        images and their labels, and the test set; the images as rows of
+        784 pixels.
     """
     from daekeras.data import load_mnist
 
