@@ -1,4 +1,4 @@
-"""Command line: `python -m daekeras {exp1,exp2,dropout,noise} ...`.
+"""Command line: `python -m daekeras {exp1,exp2,dropout,noise,sda,score} ...`.
 
 One subcommand per experiment of `daekeras.experiments.EXPERIMENTS`, whose
 modules declare their options, settings and checks; this module only runs
@@ -42,8 +42,8 @@ RUN_KEYS = {name: module.RUN_KEYS for name, module in EXPERIMENTS.items()}
 
 #: Fields of a run that may differ when it is run again: its times, and where
 #: its filter image or file was written (`--filters`).
-_NOT_COMPARED = ("seconds", "pretrain_seconds", "finetune_seconds", "filters_image",
-                 "filters_file")
+_NOT_COMPARED = ("seconds", "pretrain_seconds", "finetune_seconds", "train_seconds",
+                 "sample_seconds", "filters_image", "filters_file")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,11 +187,12 @@ def plan(args):
 
 
 def _job_fields(config, seed, run_keys):
-    """The fields of a run's record that `config` and `seed` decide."""
+    """The fields of a run's record that `config` and `seed` decide, as JSON
+    values (a tuple setting is the list its record holds)."""
     import dataclasses
 
     fields = {k: v for k, v in dataclasses.asdict(config).items() if k in run_keys and v is not None}
-    return {**fields, "seed": seed}
+    return json.loads(json.dumps({**fields, "seed": seed}))
 
 
 def settings(args):
@@ -268,6 +269,7 @@ def run(argv=None):
         if path:
             created += check_output_path(path, option)
     try:
+        plan(args)  # settings the experiment refuses fail here, before Keras is imported
         if args.out and not args.overwrite:
             _check_merge(args)
         return _run(args, argv)

@@ -23,9 +23,8 @@ TIERS = (
     ("models", ("models", "generation")),
     ("training", ("training", "stacking", "replay")),
     ("experiments", ("experiments",)),
-    # score_experiment runs Chapter 9's two-dimensional measurement
-    # (chapters.generation) as well as its MNIST run: it sits with the
-    # chapters until that measurement moves into the package.
+    # noise_study and score_experiment: deprecated aliases of experiments.noise
+    # and experiments.score (the second also runs the command line).
     ("chapters", ("chapters", "__main__", "__init__", "noise_study", "score_experiment")),
 )
 

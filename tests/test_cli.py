@@ -81,7 +81,7 @@ def test_every_registered_experiment_has_the_interface_and_a_subcommand():
     from daekeras.__main__ import build_parser
     from daekeras.experiments import EXPERIMENTS
 
-    assert set(EXPERIMENTS) >= {"exp1", "exp2", "dropout", "noise"}
+    assert set(EXPERIMENTS) >= {"exp1", "exp2", "dropout", "noise", "score"}
     parser = build_parser()
     for name, module in EXPERIMENTS.items():
         assert module.NAME == name and RUN_KEYS[name] == module.RUN_KEYS
@@ -199,3 +199,105 @@ def test_an_out_file_of_another_experiment_is_refused_before_keras_is_imported(t
             and "--overwrite" in lines[0] and "nothing was run" in lines[0])
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp1.json"]
+
+
+# -- The score command (Chapter 9) ------------------------------------------------
+
+
+def test_score_help_and_bad_settings_answer_without_keras(tmp_path):
+    samples = tmp_path / "new" / "samples.npy"
+    argvs = [
+        ["score", "--help"],
+        ["score", "--sigma-min", "-1"],
+        ["score", "--part", "ring"],
+        ["score", "--sigma-min", "0.5", "--sigma-max", "0.1"],
+        ["score", "--part", "spiral", "--samples-out", str(samples)],
+        ["score", "--samples-out", str(tmp_path)],  # an existing directory
+    ]
+    assert run_fresh(argvs) == {"codes": [0, 2, 2, 2, 2, 2], "loaded": []}
+    # The folder made for --samples-out while checking it is removed again.
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["score", "--sigma-min", "-1"], "argument --sigma-min: expected a positive number, received '-1'"),
+        (["score", "--hidden", "512", "0"], "argument --hidden: expected a positive integer, received '0'"),
+        (["score", "--part", "ring"], "argument --part: invalid choice: 'ring'"),
+    ],
+    ids=["sigma-min", "hidden", "part"],
+)
+def test_score_bad_option_exits_2_naming_it(argv, needle, capsys):
+    from daekeras.__main__ import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--sigma-min", "0.5", "--sigma-max", "0.1"],
+         "Argument `--sigma-min` must be at most `--sigma-max`. Received: --sigma-min=0.5, --sigma-max=0.1"),
+        (["--n-samples", "5001"], "Argument `--n-samples` must be at most 5000"),
+        (["--n-train", "60001"], "Argument `--n-train` must be at most 60000"),
+        (["--part", "spiral", "--samples-out", "s.npy"],
+         "Argument `--samples-out` writes MNIST samples and needs --part mnist. "
+         "Received: --samples-out='s.npy' with --part spiral"),
+    ],
+    ids=["sigma-order", "n-samples", "n-train", "samples-spiral"],
+)
+def test_score_settings_it_cannot_run_are_refused_naming_them(argv, needle, tmp_path, monkeypatch, capsys):
+    from daekeras.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", *argv]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_score_config_and_run_options_follow_the_command_line():
+    from daekeras.__main__ import RUN_KEYS
+    from daekeras.__main__ import _job_fields
+    from daekeras.__main__ import _matches
+    from daekeras.__main__ import build_parser
+    from daekeras.experiments import score
+
+    args = build_parser().parse_args(["score", "--seeds", "3", "4", "--hidden", "64", "32", "--n-train",
+                                      "500", "--samples-out", "s.npy"])
+    config = score.config_from_args(args)
+    assert config == score.Config(hidden=(64, 32), n_train=500)
+    assert score.Config().hidden == (512, 512) and score.Config().n_train == 60000
+    # The samples are the first seed's only.
+    assert score.run_options(args, config, 3, True, None) == {"samples_out": "s.npy"}
+    assert score.run_options(args, config, 4, True, None) == {"samples_out": None}
+    # A run kept in PATH.partial (JSON: its `hidden` a list) is this command's
+    # run for resuming, and another setting's is not.
+    record = json.loads(json.dumps({"seed": 3, **{k: getattr(config, k) for k in RUN_KEYS["score"] if k != "seed"}}))
+    assert record["hidden"] == [64, 32]
+    assert _matches(record, _job_fields(config, 3, RUN_KEYS["score"]))
+    assert not _matches(record, _job_fields(score.Config(hidden=(64, 16), n_train=500), 3, RUN_KEYS["score"]))
+
+
+def test_score_experiment_is_a_deprecated_alias_that_still_runs():
+    import importlib
+    import sys
+
+    from daekeras.experiments import score
+
+    sys.modules.pop("daekeras.score_experiment", None)
+    with pytest.warns(DeprecationWarning, match="daekeras.experiments.score"):
+        alias = importlib.import_module("daekeras.score_experiment")
+    assert alias.Config is score.Config and alias.run is score.run
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-m", "daekeras.score_experiment", "--help"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m daekeras score")
+    assert "--samples-out PATH" in done.stdout

@@ -14,9 +14,9 @@ import daekeras
 def _modules():
     names = ["daekeras"] + [
         m.name for m in pkgutil.walk_packages(daekeras.__path__, prefix="daekeras.")
-        # The deprecated alias warns on import; its names are those of
-        # daekeras.experiments.noise, whose docstrings are run.
-        if m.name not in ("daekeras.__main__", "daekeras.noise_study")
+        # The deprecated aliases warn on import; their names are those of
+        # daekeras.experiments.noise and .score, whose docstrings are run.
+        if m.name not in ("daekeras.__main__", "daekeras.noise_study", "daekeras.score_experiment")
     ]
     return [importlib.import_module(name) for name in names]
 

@@ -156,3 +156,49 @@ def test_preconditioned_denoiser_saves_and_tends_to_identity(tmp_path):
                                keras.ops.convert_to_numpy(model((x, s))), rtol=1e-6)
     with pytest.raises(ValueError, match="Argument `data_std`"):
         g.NoiseConditionalDenoiser(4, data_std=-1.0)
+
+
+# -- The score command: Chapter 9's MNIST run, small --------------------------------
+
+
+TINY_SCORE = ["--n-train", "400", "--hidden", "16", "--n-sigmas", "3", "--epochs", "1", "--n-samples", "100",
+              "--n-steps-each", "2", "--chain-steps", "2", "--classifier-epochs", "1", "--feature-width", "8"]
+
+
+def test_score_command_writes_its_record_and_samples_and_reruns_identically(tmp_path, capsys):
+    import json
+
+    from daekeras.__main__ import main
+    from daekeras.experiments import score
+    from daekeras.results import load_results
+
+    out, samples = tmp_path / "score.json", tmp_path / "figs" / "samples"
+    assert main(["score", "--seeds", "2", "3", "--out", str(out), "--samples-out", str(samples), "--json",
+                 *TINY_SCORE]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert [r["seed"] for r in result["runs"]] == [2, 3]
+    assert "score seed=2: fid langevin" in captured.err
+    run = result["runs"][0]
+    assert (run["part"], run["n_train"], run["hidden"], run["n_samples"]) == ("mnist", 400, [16], 100)
+    assert len(run["sigmas"]) == 3 and len(run["losses"]) == 1 and len(run["chain_losses"]) == 1
+    for name in ("langevin", "chain", "gaussian", "test_half"):
+        assert run[f"fid_{name}"] >= 0 and sum(run[f"class_counts_{name}"]) == 100
+        assert 0 < run[f"nearest_train_min_{name}"] <= run[f"nearest_train_median_{name}"]
+    # The floor: test digits are closer to the other test digits than any sampler's output.
+    assert run["fid_test_half"] < min(run["fid_langevin"], run["fid_chain"], run["fid_gaussian"])
+    assert run["train_seconds"] + run["sample_seconds"] <= run["seconds"]
+    # The samples: the first seed's first 64, as uint8, at the path given (no suffix added).
+    grid = np.load(samples)
+    assert grid.shape == (64, 784) and grid.dtype == np.uint8
+    assert sorted(p.name for p in samples.parent.iterdir()) == ["samples"]
+    assert load_results(out)["runs"] == result["runs"]
+    # The same command again: its runs are the stored ones (times aside), so the
+    # merge accepts them and the file keeps two runs.
+    first = samples.read_bytes()
+    assert main(["score", "--seeds", "2", "--out", str(out), "--samples-out", str(samples), "--quiet",
+                 *TINY_SCORE]) == 0
+    assert samples.read_bytes() == first
+    stored = load_results(out)
+    assert stored["runs"] == result["runs"] and len(stored["commands"]) == 2
+    assert set(score.RUN_KEYS) <= set(run)

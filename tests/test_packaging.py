@@ -261,7 +261,7 @@ def test_wheel_holds_the_package_and_nothing_else(root, dist):
     )
     results = sorted(
         f"daekeras/_results/{p.name}"
-        for pattern in ("*.json", "*.png")
+        for pattern in ("*.json", "*.png", "*.npy")
         for p in (root / "results").glob(pattern)
     )
     assert results, "no stored results in results/"
@@ -295,7 +295,7 @@ def test_sdist_holds_the_package_and_its_metadata(root, dist):
     # The stored results, for the wheel built from the sdist (setup.py ships them).
     assert "setup.py" in names
     assert {n for n in names if n.startswith("results/")} == {
-        f"results/{p.name}" for pattern in ("*.json", "*.png") for p in (root / "results").glob(pattern)
+        f"results/{p.name}" for pattern in ("*.json", "*.png", "*.npy") for p in (root / "results").glob(pattern)
     }
 
 

@@ -30,6 +30,7 @@ import json  # noqa: F401  (kept: tests patch `daekeras.experiments.json.dump`)
 
 from daekeras.experiments import dropout
 from daekeras.experiments import noise
+from daekeras.experiments import score
 from daekeras.experiments import sda
 from daekeras.experiments import theano
 from daekeras.experiments import toolbox
@@ -43,7 +44,7 @@ from daekeras.results import load_results
 from daekeras.results import write_json_atomic
 
 #: The experiments of the command line, by subcommand.
-EXPERIMENTS = {module.NAME: module for module in (toolbox, theano, dropout, noise, sda)}
+EXPERIMENTS = {module.NAME: module for module in (toolbox, theano, dropout, noise, sda, score)}
 
 #: Names that live elsewhere and import Keras or NumPy, served on first use.
 _ELSEWHERE = {
