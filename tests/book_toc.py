@@ -30,3 +30,7 @@ def toc_files():
 TOC_FILES = toc_files()
 #: The chapter notebooks (`book/NN_topic`) that _toc.yml lists.
 TOC_NOTEBOOKS = sorted(f for f in TOC_FILES if re.search(r"(^|/)\d\d_", f))
+#: Every page of _toc.yml whose source is a notebook, in order: the chapters
+#: and the how-to pages (`book/howto_*`). Each is executed under nbval and in
+#: the book build, and shows figures and cell output.
+TOC_NOTEBOOK_PAGES = [f for f in TOC_FILES if (ROOT / f"{f}.ipynb").is_file()]

@@ -11,7 +11,7 @@ import pytest
 
 from book_toc import ROOT
 from book_toc import TOC_FILES
-from book_toc import TOC_NOTEBOOKS
+from book_toc import TOC_NOTEBOOK_PAGES
 
 pytestmark = pytest.mark.book
 
@@ -111,8 +111,8 @@ def test_every_toc_entry_is_rendered():
     assert missing == [], f"no rendered page for {missing}"
 
 
-@pytest.mark.parametrize("stem", TOC_NOTEBOOKS)
-def test_chapter_is_rendered_with_figures(stem):
+@pytest.mark.parametrize("stem", TOC_NOTEBOOK_PAGES)
+def test_notebook_page_is_rendered_with_figures(stem):
     page = HTML_DIR / f"{stem}.html"
     assert page.is_file(), f"{page.relative_to(ROOT)} is missing"
     parsed = _parse(page)
@@ -224,13 +224,13 @@ def test_intro_orients_the_reader():
     for command in ("make book", "make test", ".venv/bin/jupyter lab"):
         assert command in text, command
     assert not re.search(r"<[a-z ]*repository>|&lt;this", source + text)
-    # The chapter map links every chapter.
-    for stem in TOC_NOTEBOOKS:
+    # The chapter map links every chapter; the text after it, the how-to pages.
+    for stem in TOC_NOTEBOOK_PAGES:
         name = stem.rsplit("/", 1)[-1]
         assert f'href="{name}.html"' in source, f"the intro does not link {name}"
 
 
-def test_intro_lists_the_measured_time_of_every_chapter():
+def test_intro_lists_the_measured_time_of_every_notebook_page():
     source = (HTML_DIR / "book" / "intro.html").read_text(encoding="utf-8")
     table = re.search(r'<table class="[^"]*exec-times[^"]*">(.*?)</table>', source, re.S)
     assert table, "the intro has no table of run times"
@@ -240,7 +240,7 @@ def test_intro_lists_the_measured_time_of_every_chapter():
         link = re.search(r'href="([\w.-]+)\.html"', cells[0]) if cells else None
         if link:
             times[link.group(1)] = html.unescape(re.sub(r"<[^>]+>", "", cells[1])).strip()
-    for stem in TOC_NOTEBOOKS:
+    for stem in TOC_NOTEBOOK_PAGES:
         name = stem.rsplit("/", 1)[-1]
         assert name in times, f"no run time for {stem}; rows: {sorted(times)}"
         assert re.fullmatch(r"(\d+\smin\s)?\d+\ss", times[name]), (stem, times[name])
