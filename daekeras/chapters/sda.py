@@ -158,3 +158,78 @@ def summary(table):
             "stopped_by_patience": [by_seed[s]["stopped_by_patience"] for s in sorted(by_seed)],
         }
     return rows
+
+
+#: The Theano SdA tutorial's reported run (`doc/SdA.txt`): test and
+#: validation error (percent), fine-tuning epochs, minutes of pretraining and
+#: of fine-tuning (one core of a 2.66 GHz Xeon E5430, single-threaded GotoBLAS).
+TUTORIAL = {"test": 1.3, "valid": 1.39, "epochs": 36, "pretrain_minutes": 585.01,
+            "finetune_minutes": 444.2}
+#: MNIST's test images: an error rate measured on them has the binomial
+#: standard error sqrt(p (1 - p) / N_TEST).
+N_TEST = 10000
+
+
+def test_set_error_sd(percent):
+    """The binomial standard error (percentage points) of an error of `percent` % on the test set.
+
+    Example:
+
+    >>> round(test_set_error_sd(1.3), 3)
+    0.113
+    """
+    p = percent / 100
+    return 100 * float(np.sqrt(p * (1 - p) / N_TEST))
+
+
+def faithful_summary(run):
+    """The faithful batch-1 run set beside the tutorial's (`TUTORIAL`).
+
+    Returns:
+        A dict: `test`, `valid` (percent, at `best_epoch`), `epochs`,
+        `gap` (test minus the tutorial's, points), `sd` (the test set's
+        binomial standard error at the tutorial's 1.3 %), `gap_in_sd`,
+        `minutes`, `pretrain_minutes`, `finetune_minutes` and
+        `tutorial_minutes`.
+    """
+    test, valid = 100 * run["test_error"], 100 * run["valid_error"]
+    sd = test_set_error_sd(TUTORIAL["test"])
+    gap = test - TUTORIAL["test"]
+    return {
+        "test": test, "valid": valid, "best_epoch": run["best_epoch"], "epochs": run["epochs"],
+        "stopped_by_patience": run["stopped_by_patience"],
+        "gap": gap, "sd": sd, "gap_in_sd": gap / sd,
+        "minutes": run["seconds"] / 60, "pretrain_minutes": run["pretrain_seconds"] / 60,
+        "finetune_minutes": run["finetune_seconds"] / 60,
+        "tutorial_minutes": TUTORIAL["pretrain_minutes"] + TUTORIAL["finetune_minutes"],
+    }
+
+
+def weight_change(table, conditions=("sae", "sda", "sda_uniform", "sda+dropout")):
+    """Per pretrained condition and hidden layer: the median over seeds of
+    fine-tuning's relative change of the kernel, and the seeds it is over.
+
+    Returns:
+        `{condition: {"median": [layer 1, 2, 3], "seeds": [...]}}` for the
+        conditions of `conditions` that have runs.
+    """
+    out = {}
+    for condition in conditions:
+        by_seed = table[condition]
+        if by_seed:
+            changes = np.array([by_seed[s]["weight_change"] for s in sorted(by_seed)])
+            out[condition] = {"median": [float(v) for v in np.median(changes, axis=0)],
+                              "seeds": sorted(by_seed)}
+    return out
+
+
+def paired_seeds(table, a, b):
+    """The seeds at which conditions `a` and `b` both have a run."""
+    return sorted(set(table[a]) & set(table[b]))
+
+
+#: Published MNIST test errors (percent) the chapter compares with beyond
+#: `daekeras.experiments.sda.PUBLISHED`: Srivastava et al. (2014, JMLR,
+#: Table 2), dropout fine-tuning of a 3-layer, 1024-unit logistic network
+#: without pretraining.
+LITERATURE = {"srivastava2014_dropout_sigmoid": 1.35}
