@@ -185,11 +185,19 @@ def energy_distance(x, y):
 def frechet_distance(a, b):
     """The Fréchet distance between Gaussians fitted to feature rows `a` and `b`.
 
-    `|mu_a - mu_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2))`, with the matrix
-    square root of `scipy.linalg.sqrtm` (its real part; the imaginary part
-    is rounding). As in Heusel et al. (2017), on a classifier's features.
+    `|mu_a - mu_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2))`, as in Heusel et al.
+    (2017), on a classifier's features. `tr (C_a C_b)^(1/2)` is computed as
+    `tr (C_a^(1/2) C_b C_a^(1/2))^(1/2)`, the sum of the square roots of the
+    eigenvalues of a symmetric positive semi-definite matrix
+    (`scipy.linalg.eigh`): the same value, exact also when a covariance is
+    singular (a feature constant over a sample, such as a ReLU unit that
+    never fires), where a general matrix square root is ill-conditioned.
+
+    >>> rows = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])  # feature 2 constant
+    >>> round(frechet_distance(rows, rows + [3.0, 0.0]), 6)
+    9.0
     """
-    from scipy.linalg import sqrtm
+    from scipy.linalg import eigh, eigvalsh
 
     a = _matrix(a, "a", "frechet_distance")
     b = _matrix(b, "b", "frechet_distance", a.shape[1])
@@ -199,9 +207,11 @@ def frechet_distance(a, b):
             f"Received: {len(a)} and {len(b)} rows"
         )
     ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root = sqrtm(ca @ cb)
-    root = np.real(root)
-    value = np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca + cb - 2 * root)
+    w, v = eigh(ca)
+    half = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+    inner = eigvalsh(half @ cb @ half)
+    trace_root = np.sum(np.sqrt(np.clip(inner, 0.0, None)))
+    value = np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca) + np.trace(cb) - 2 * trace_root
     return float(max(value, 0.0))
 
 

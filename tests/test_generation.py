@@ -59,6 +59,27 @@ def test_frechet_distance_of_gaussians():
     assert g.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
 
 
+def test_frechet_distance_matches_the_general_square_root_and_holds_for_singular_covariances():
+    import warnings
+
+    from scipy.linalg import sqrtm
+
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5))
+    b = rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5)) + 0.5
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    general = (np.sum((a.mean(0) - b.mean(0)) ** 2)
+               + np.trace(ca + cb - 2 * np.real(sqrtm(ca @ cb))))
+    assert g.frechet_distance(a, b) == pytest.approx(general, rel=1e-9)
+    # Dead units: a column constant in both samples makes both covariances singular.
+    a[:, 2], b[:, 2] = 0.0, 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = g.frechet_distance(a, b)
+    keep = [0, 1, 3, 4]
+    assert value == pytest.approx(g.frechet_distance(a[:, keep], b[:, keep]), rel=1e-9)
+
+
 def test_bad_arguments_name_themselves():
     with pytest.raises(ValueError, match="Argument `std`"):
         g.IsotropicMixture([[0.0, 0.0]], -1.0)
