@@ -31,6 +31,10 @@ setup: $(VENV)/.installed
 
 # The JAX backend in a second environment, without TensorFlow: the package
 # with its own dependencies (pyproject.toml), JAX's CPU wheels, the test tools.
+# `make test` installs the two environments side by side: each pip keeps its
+# build in its own temporary folders; the one thing both write in the source
+# tree is daekeras.egg-info (setuptools' egg_info, git-ignored), the same
+# files with the same text.
 VENV_JAX ?= .venv-jax
 # The linter of .github/workflows (tests/test_workflows.py), as the `test`
 # extra of pyproject.toml pins it (the same test checks the two agree).
@@ -54,25 +58,30 @@ _build/.cache-inputs: $(CACHE_INPUTS)
 	touch $@
 
 ## Render the book to _build/html. First the notebooks that have no execution
-## of their current text in the cache run under nbval, two at a time, into the
-## cache (all of them after a change to the package, results or data); the
-## build then renders the cached outputs.
+## of their current text in the cache run under nbval, two at a time, the
+## longest first, into the cache (all of them after a change to the package,
+## results or data); the build then renders the cached outputs.
 book: setup _build/.cache-inputs
-	@stale="$$($(PY) tests/nbval_cache.py _build/.jupyter_cache book/*.ipynb)"; \
+	@stale="$$($(PY) tests/nbval_cache.py _build/.jupyter_cache $(NB_LONGEST_FIRST))"; \
 	if [ -n "$$stale" ]; then $(MAKE) test-notebooks NOTEBOOKS="$$stale"; fi
 	$(JB) build .
 
 ## Every test: unit tests on TensorFlow and on JAX, the wheel, the GPU
 ## script's CPU fallback, every notebook under nbval, a strict book build.
-## The unit suites of the two backends, the wheel and the GPU script's
-## fallback run two at a time (each is single-threaded), then the notebooks
-## (two at a time) and the book.
 ## `make prerequisites` runs first and stops with one message when the
 ## machine lacks Python 3.11+, its venv module, or Chromium and chromedriver.
+## Then three steps, each keeping two cores busy (every job is one process
+## with one compute thread):
+##  1. the two environments, installed side by side;
+##  2. every notebook under nbval, two at a time, the longest first, stored
+##     with its outputs in the book's execution cache;
+##  3. two at a time, the longest first: the unit suites of the two backends,
+##     the strict book build (rendering what step 2 stored) with its checks,
+##     the GPU script's fallback and the wheel.
 test: prerequisites
-	$(MAKE) setup setup-jax
-	$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-wheel test-gpu-fallback
-	$(MAKE) test-notebooks test-book
+	$(MAKE) -j2 $(OUTPUT_SYNC) setup setup-jax
+	$(MAKE) test-notebooks
+	$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-book test-gpu-fallback test-wheel
 
 # Whole lines of each parallel job's output, where make can (GNU make 4.0
 # and later; macOS ships 3.81, which rejects --output-sync).
@@ -106,11 +115,28 @@ test-gpu-fallback: setup setup-jax
 # outputs in the book's execution cache (tests/nbval_cache.py), so the book
 # build of the same `make test` renders what nbval checked instead of
 # executing every notebook a second time.
+#
+# The two workers take the notebooks in the order given, each the next one
+# when it nears the end of its own (--dist loadfile keeps a notebook's cells
+# in one worker, in order; --no-loadscope-reorder keeps the order, which
+# xdist would otherwise sort by number of cells). The longest first, so the
+# last to start are short and both workers finish at about the same time.
+# NB_BY_TIME names the notebooks, longest first: seconds each in one
+# `make test` on a 2-core machine, both cores busy (execution_seconds of the
+# cache records: 05 98, 01 79, 02 55, 07 46, howto_reuse about 40, 06 39,
+# 09 31, 03 25, 04 22). A notebook it does not name runs before them (its
+# time unknown, it must not be the one that starts last).
+# tests/test_workflows.py checks that every notebook of book/ runs once and
+# that NB_BY_TIME names each of them: a new notebook gets its place here.
+NB_BY_TIME := 05_theano_da 01_identity 02_masking 07_noise howto_reuse 06_dropout 09_generation 03_manifold 04_toolbox_sdae
+NB_ALL = $(sort $(wildcard book/*.ipynb))
+NB_TIMED = $(filter $(NB_ALL),$(NB_BY_TIME:%=book/%.ipynb))
+NB_LONGEST_FIRST = $(filter-out $(NB_TIMED),$(NB_ALL)) $(NB_TIMED)
 NB_WORKERS ?= 2
-NOTEBOOKS ?= book/
+NOTEBOOKS ?= $(NB_LONGEST_FIRST)
 test-notebooks: setup _build/.cache-inputs
 	PYTHONPATH=tests $(PY) -m pytest -p nbval_cache --nbval-cache _build/.jupyter_cache \
-		-n $(NB_WORKERS) --dist loadfile \
+		-n $(NB_WORKERS) --dist loadfile --no-loadscope-reorder \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider $(NOTEBOOKS)
 
 # The browser checks of the book open every page in headless Chromium (or

@@ -10,6 +10,12 @@ executed and renders those outputs: one execution per notebook per
 `make test`, the one nbval checked. A notebook with a failing cell is not
 stored, so the build executes it itself and fails on the same error.
 
+Under pytest-xdist (`make test-notebooks` runs two workers) the controlling
+process creates the cache's database before the workers start; each worker
+then adds the rows and writes the folders of the notebooks it ran, and no
+two workers run one notebook (`--dist loadfile`). tests/test_nbval_cache.py
+checks this.
+
 jupyter-cache matches a notebook by the hash of its code cells and its
 kernelspec, so a stored execution serves only the notebook text it came from;
 `make` drops the cache when the package, the results or the data change.
@@ -41,9 +47,12 @@ def _cache(config):
 
 def pytest_configure(config):
     # Create the cache's database once, in the controlling process, before
-    # xdist workers write to it.
+    # xdist workers write to it: jupyter-cache creates it on first use (its
+    # `db` property), and two workers that both found it missing would both
+    # create its tables. Each worker then adds only rows, which SQLite
+    # serialises, and writes only its own notebooks' folders.
     if config.getoption("nbval_cache") and not hasattr(config, "workerinput"):
-        _cache(config)
+        _cache(config).db
 
 
 def _is_nbval_cell(item):
@@ -87,11 +96,34 @@ def _store(config, path, run):
                 out.execution_count = number + 1
     cache = _cache(config)
     record = cache.add_nb_to_project(str(path))
-    cache.cache_notebook_bundle(
-        CacheBundleIn(nb, record.uri, data={"execution_seconds": time.perf_counter() - run["start"]}),
-        check_validity=False,
-        overwrite=True,
-    )
+    # jupyter-cache adds the record, then writes the notebook: a run stopped
+    # in between (Ctrl-C) would leave a record whose notebook is missing or
+    # cut short, which the book build would render. Remove it instead.
+    _, hashkey = cache.create_hashed_notebook(nb)
+    try:
+        cache.cache_notebook_bundle(
+            CacheBundleIn(nb, record.uri, data={"execution_seconds": time.perf_counter() - run["start"]}),
+            check_validity=False,
+            overwrite=True,
+        )
+    except BaseException:
+        _forget(cache, hashkey)
+        raise
+
+
+def _forget(cache, hashkey):
+    """Remove the cache record of `hashkey`, if there is one.
+
+    The notebook is then not in the cache, and the book build executes it.
+    (`remove_cache` would refuse a record whose notebook file is missing.)
+    """
+    from jupyter_cache.cache.db import NbCacheRecord
+
+    try:
+        record = NbCacheRecord.record_from_hashkey(hashkey, cache.db)
+    except KeyError:
+        return
+    NbCacheRecord.remove_records([record.pk], cache.db)
 
 
 def stale(cache_path, paths):

@@ -199,16 +199,19 @@ def test_output_sync_only_where_make_has_it(make):
     program = shutil.which("make")
 
     def parallel_options(*args):
+        """The options of each `make -j2` that `make test` runs: the environments, then the rest."""
         result = make("-n", "test", *args)
-        pattern = rf"^{re.escape(program)} -j2 (.*)test-unit test-jax test-wheel test-gpu-fallback$"
-        return [m.group(1).strip() for m in re.finditer(pattern, result.stdout, re.M)], result.stdout
+        pattern = rf"^{re.escape(program)} -j2 (.*?)(setup setup-jax|test-unit .*)$"
+        found = [(m.group(1).strip(), m.group(2).split()[0]) for m in re.finditer(pattern, result.stdout, re.M)]
+        assert [first for _, first in found] == ["setup", "test-unit"], result.stdout
+        return [options for options, _ in found], result.stdout
 
     options, output = parallel_options(".FEATURES=")  # as make 3.81 would see it
-    assert options == [""], output
+    assert options == ["", ""], output
     database = make("-p", "-n", "-f", os.devnull).stdout
     has_it = re.search(r"^\.FEATURES := .*\boutput-sync\b", database, re.M) is not None
     options, output = parallel_options()
-    assert options == (["--output-sync=target"] if has_it else [""]), output
+    assert options == (["--output-sync=target"] * 2 if has_it else ["", ""]), output
 
 
 def test_missing_browser_stops_make_test_with_one_message(make, bare_path, tmp_path):
@@ -246,4 +249,44 @@ def test_make_test_checks_prerequisites_before_anything_else(root):
     text = (root / "Makefile").read_text()
     rule = re.search(r"^test:(.*)\n\t(.*)", text, re.M)
     assert rule.group(1).split() == ["prerequisites"]
-    assert rule.group(2) == "$(MAKE) setup setup-jax"
+    assert rule.group(2) == "$(MAKE) -j2 $(OUTPUT_SYNC) setup setup-jax"
+
+
+def test_make_test_builds_the_book_after_the_notebooks_ran(root):
+    """The book build renders what nbval stored: it starts after every notebook ran
+    (else it would execute them a second time), beside the unit suites."""
+    text = (root / "Makefile").read_text()
+    steps = re.search(r"^test:.*\n((?:\t.*\n)*)", text, re.M).group(1).splitlines()
+    assert [step.strip() for step in steps] == [
+        "$(MAKE) -j2 $(OUTPUT_SYNC) setup setup-jax",
+        "$(MAKE) test-notebooks",
+        "$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-book test-gpu-fallback test-wheel",
+    ]
+
+
+def test_every_notebook_runs_once_the_longest_first(make, root, tmp_path):
+    """`make test-notebooks` hands nbval every notebook of book/, once: a notebook
+    NB_BY_TIME does not name first, then the named ones in its order."""
+    text = (root / "Makefile").read_text()
+    by_time = re.search(r"^NB_BY_TIME := (.*)$", text, re.M).group(1).split()
+    notebooks = sorted(p.stem for p in (root / "book").glob("*.ipynb"))
+    assert sorted(by_time) == notebooks, (
+        "NB_BY_TIME of the Makefile names the notebooks of book/, longest first: "
+        f"add {sorted(set(notebooks) - set(by_time))}, drop {sorted(set(by_time) - set(notebooks))}"
+    )
+    (tmp_path / "book").mkdir()
+    for name in [*notebooks, "08_new"]:
+        (tmp_path / "book" / f"{name}.ipynb").write_text("")
+    result = make("-n", "test-notebooks")
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "--nbval-cell-timeout" in line]
+    assert " --dist loadfile --no-loadscope-reorder " in result.stdout, result.stdout
+    given = line.split("-p no:cacheprovider ", 1)[1].split()
+    assert given == [f"book/{name}.ipynb" for name in ["08_new", *by_time]], given
+    # A name of NB_BY_TIME without its notebook (renamed, removed) is left out.
+    (tmp_path / "book" / f"{by_time[0]}.ipynb").unlink()
+    result = make("-n", "test-notebooks")
+    (line,) = [line for line in result.stdout.splitlines() if "--nbval-cell-timeout" in line]
+    assert line.split("-p no:cacheprovider ", 1)[1].split() == [
+        f"book/{name}.ipynb" for name in ["08_new", *by_time[1:]]
+    ]
