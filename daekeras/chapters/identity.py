@@ -29,7 +29,9 @@ from daekeras import load_mnist
 from daekeras import to_unit_vectors
 from daekeras.chapters._claims import Claim
 from daekeras.chapters._claims import check_claims
+from daekeras.filters import LOCALISATION_RADIUS
 from daekeras.filters import energy_localisation
+from daekeras.filters import is_localised
 from daekeras.filters import neighbour_correlation
 from daekeras.probes import principal_angles
 from daekeras.probes import shuffle_pixels
@@ -357,7 +359,8 @@ def _measure(seed, budget):
         smoothness_permuted={m_: float(neighbour_correlation(kernels[m_][permutation]).mean()) for m_ in models},
         smoothness_initial=float(neighbour_correlation(initial).mean()),
         blobs={
-            m_: int(np.sum(energy_localisation(kernels[m_][:, :FILTERS_SHOWN], noise_variance=glorot_variance) > 0.5))
+            m_: int(np.sum(is_localised(energy_localisation(
+                kernels[m_][:, :FILTERS_SHOWN], radius=LOCALISATION_RADIUS, noise_variance=glorot_variance))))
             for m_ in models
         },
         wwt_eigen_range=(float(eigenvalues_initial.min()), float(eigenvalues_initial.max())),
