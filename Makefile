@@ -88,6 +88,11 @@ test: prerequisites
 OUTPUT_SYNC := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
 
 UNIT := not book and not wheel and not gpu_check
+
+# The `>>>` examples in the docstrings of daekeras, run by pytest's doctest
+# collector on each backend (conftest.py sets what they see).
+DOCTESTS := -m pytest -p no:cacheprovider --doctest-modules daekeras
+
 # The chapters' claims re-checked on another root seed (tests/chapter_seeds.py)
 # run once per `make test`, each chapter on one backend: Chapters 1-7 on
 # TensorFlow (marker seeds_tensorflow), Chapter 9 on JAX (seeds_jax), where
@@ -95,11 +100,14 @@ UNIT := not book and not wheel and not gpu_check
 # tests/test_backend_parity.py checks that they compute the same numbers.
 test-unit: setup
 	$(PY) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_jax" tests
+	$(PY) $(DOCTESTS)
 
-## The unit tests (slow ones included) on the JAX backend, without TensorFlow;
-## the chapters' seed tests of TensorFlow (seeds_tensorflow) run in test-unit.
+## The unit tests (slow ones included) and the docstrings' examples on the JAX
+## backend, without TensorFlow; the chapters' seed tests of TensorFlow
+## (seeds_tensorflow) run in test-unit.
 test-jax: setup-jax
 	KERAS_BACKEND=jax $(PY_JAX) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_tensorflow" tests
+	KERAS_BACKEND=jax $(PY_JAX) $(DOCTESTS)
 
 ## sdist and wheel: built without warnings, `twine check`, installed in a fresh venv.
 test-wheel: setup

@@ -130,6 +130,7 @@ def write_mnist_pkl(path):
 def filter_statistics(kernel):
     """Chapter 5's statistics of every filter (columns of the 784 × 500 kernel)."""
     sys.path.insert(0, str(ROOT))
+    from daekeras.filters import LOCALISATION_RADIUS
     from daekeras.filters import energy_concentration
     from daekeras.filters import energy_localisation
     from daekeras.filters import filter_summary
@@ -139,7 +140,7 @@ def filter_statistics(kernel):
     per_filter = {
         "neighbour_correlation": neighbour_correlation(kernel),
         "energy_top10": energy_concentration(kernel, fraction=0.1),
-        "energy_localisation": energy_localisation(kernel, radius=3.0, noise_variance=limit**2 / 3),
+        "energy_localisation": energy_localisation(kernel, radius=LOCALISATION_RADIUS, noise_variance=limit**2 / 3),
     }
     return {
         "summary": filter_summary(kernel),

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from daekeras._validation import check_rank
+from daekeras._validation import check_rate
 
 
 def _filters(kernel, img_shape):
@@ -104,6 +105,15 @@ def _is_real(value):
     )
 
 
+#: The radius in pixels of the disk of `energy_localisation` that the book
+#: uses (Chapters 5 and 7): about the width of a pen stroke on MNIST.
+LOCALISATION_RADIUS = 3
+
+#: A filter is *localised* when more than this share of its learned energy
+#: lies within `LOCALISATION_RADIUS` pixels of its centre (`is_localised`).
+LOCALISED = 0.5
+
+
 def energy_localisation(kernel, img_shape=(28, 28), radius=3.0, noise_variance=0.0):
     """Share of each filter's learned energy within `radius` of its centre.
 
@@ -161,3 +171,51 @@ def energy_localisation(kernel, img_shape=(28, 28), radius=3.0, noise_variance=0
     dist2 = (rows[None] - centre_r[:, None, None]) ** 2 + (cols[None] - centre_c[:, None, None]) ** 2
     inside = (excess * (dist2 <= float(radius) ** 2)).sum(axis=(1, 2))
     return np.where(total > 0, inside / safe, 0.0)
+
+
+def is_localised(localisation, threshold=LOCALISED):
+    """Which filters are localised: their localisation is above `threshold`.
+
+    Args:
+        localisation: Values of `energy_localisation`, one per filter.
+        threshold: Float in [0, 1). Defaults to `LOCALISED`.
+
+    Returns:
+        bool array of the shape of `localisation`.
+
+    Example:
+
+    >>> is_localised([0.9, 0.2, 0.5, 0.51]).tolist()
+    [True, False, False, True]
+    """
+    threshold = check_rate(threshold, "threshold", "is_localised")
+    values = np.asarray(localisation, dtype="float64")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            "is_localised: Argument `localisation` must hold finite values, as "
+            f"`energy_localisation` returns them. Received: {int(np.sum(~np.isfinite(values)))} "
+            "values that are not"
+        )
+    return values > threshold
+
+
+def localised_share(localisation, threshold=LOCALISED):
+    """The share of localised filters (`is_localised`), a float in [0, 1].
+
+    Args:
+        localisation: Values of `energy_localisation`, one per filter (at least one).
+        threshold: Float in [0, 1). Defaults to `LOCALISED`.
+
+    Returns:
+        A float.
+
+    Example:
+
+    >>> localised_share([0.9, 0.2, 0.5, 0.51])
+    0.5
+    """
+    localised = is_localised(localisation, threshold)
+    if localised.size == 0:
+        raise ValueError("localised_share: Argument `localisation` must hold at least one value. "
+                         "Received: localisation=[]")
+    return float(np.mean(localised))

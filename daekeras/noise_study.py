@@ -8,8 +8,6 @@ import warnings
 from daekeras.experiments.noise import COMPONENT  # noqa: F401
 from daekeras.experiments.noise import ENERGIES  # noqa: F401
 from daekeras.experiments.noise import KINDS  # noqa: F401
-from daekeras.experiments.noise import LOCALISATION_RADIUS  # noqa: F401
-from daekeras.experiments.noise import LOCALISED  # noqa: F401
 from daekeras.experiments.noise import PROBE_C  # noqa: F401
 from daekeras.experiments.noise import PROBE_MAX_ITER  # noqa: F401
 from daekeras.experiments.noise import PROBE_START  # noqa: F401
@@ -20,6 +18,9 @@ from daekeras.experiments.noise import matched_level  # noqa: F401
 from daekeras.experiments.noise import noise_plan  # noqa: F401
 from daekeras.experiments.noise import noise_run  # noqa: F401
 from daekeras.experiments.noise import noise_streams  # noqa: F401
+# The localisation rule of the study, now daekeras.filters's.
+from daekeras.filters import LOCALISATION_RADIUS  # noqa: F401
+from daekeras.filters import LOCALISED  # noqa: F401
 
 warnings.warn(
     "daekeras.noise_study is deprecated; import from daekeras.experiments.noise instead.",

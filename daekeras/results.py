@@ -85,6 +85,48 @@ def environment():
     return env
 
 
+#: The fields every `environment()` record has.
+ENVIRONMENT_FIELDS = ("python", "numpy", "keras", "backend", "devices")
+
+
+def environment_line(env=None):
+    """Versions and devices of an `environment()` record, in one line of text.
+
+    The line the book prints and quotes for a results file: Python, NumPy,
+    Keras with its backend (and the backend's version where the record has
+    it), and the devices.
+
+    Args:
+        env: A dict as `environment` returns it, such as the `"environment"`
+            of a results file. Defaults to this process's `environment()`.
+
+    Returns:
+        A string.
+
+    Example:
+
+    >>> environment_line({"python": "3.11.7", "numpy": "2.4.6", "keras": "3.15.1",
+    ...                   "backend": "jax", "jax": "0.7.2", "devices": ["CPU:0"]})
+    'Python 3.11.7, NumPy 2.4.6, Keras 3.15.1 (jax 0.7.2), devices CPU:0'
+    """
+    if env is None:
+        env = environment()
+    if not isinstance(env, dict):
+        raise TypeError(
+            "environment_line: Argument `env` must be a dict as `environment()` returns it. "
+            f"Received: env={env!r} (of type {type(env).__name__})"
+        )
+    missing = [field for field in ENVIRONMENT_FIELDS if field not in env]
+    if missing:
+        raise ValueError(
+            f"environment_line: Argument `env` must have the fields {list(ENVIRONMENT_FIELDS)}. "
+            f"Received: env={env!r}, without {missing}"
+        )
+    backend = env["backend"] + (f" {env[env['backend']]}" if env["backend"] in env else "")
+    return (f"Python {env['python']}, NumPy {env['numpy']}, Keras {env['keras']} ({backend}), "
+            f"devices {', '.join(env['devices'])}")
+
+
 def git_commit(folder=None):
     """The commit of the git checkout that holds `folder` (default: this package).
 

@@ -10,6 +10,7 @@ answer instead of deciding it again in its own family.
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from daekeras.chapters import dropout
@@ -53,3 +54,18 @@ def test_shared_comparisons_agree_in_direction(analyses):
         assert type(result) is type(theirs), name
         assert result.p_value == theirs.p_value, name
         assert result.winner == theirs.winner, name
+
+
+def test_both_chapters_measure_the_starved_digits_alike(analyses):
+    """Chapter 4's class coverage of Experiment 1's runs, read at their starved
+    digits, is Chapter 6's `starved_coverage` of the same runs."""
+    chapter_4, chapter_6 = analyses
+    runs = chapter_4.daekeras
+    for masking, condition in ((0.0, "ae"), (0.5, "dae")):
+        coverage = runs.coverage[masking]
+        assert coverage.shape == (runs.n, 10)
+        # A run collapses when a digit's coverage is below one half.
+        assert ((coverage < 0.5).any(axis=1) == runs.collapsed[masking]).all(), masking
+        at_starved = np.concatenate([row[starved] for row, starved in zip(coverage, runs.starved[masking])])
+        assert len(at_starved) > 0, masking
+        assert sorted(at_starved) == sorted(dropout.starved_coverage(chapter_6, 1, condition)), masking

@@ -1,60 +1,37 @@
-"""The `>>>` examples in the docstrings of daekeras run and print what they say."""
+"""The docstrings of daekeras carry `>>>` examples, and `make test` runs them.
+
+pytest's own doctest collector runs the examples (`pytest --doctest-modules
+daekeras`, set up by the conftest.py of the repository root); these tests
+check that the public API has examples and that both backends run them.
+"""
 
 import doctest
-import importlib
-import pkgutil
-
-import keras
-import numpy as np
-import pytest
+import re
 
 import daekeras
 
 
-def _modules():
-    names = ["daekeras"] + [
-        m.name for m in pkgutil.walk_packages(daekeras.__path__, prefix="daekeras.")
-        # The deprecated aliases warn on import; their names are those of
-        # daekeras.experiments.noise and .score, whose docstrings are run.
-        if m.name not in ("daekeras.__main__", "daekeras.noise_study", "daekeras.score_experiment")
-    ]
-    return [importlib.import_module(name) for name in names]
-
-
-def _examples():
+def _names_with_examples():
     finder = doctest.DocTestFinder(exclude_empty=True)
-    found = {}
-    for module in _modules():
-        for test in finder.find(module):
-            if test.examples and test.name not in found:
-                found[test.name] = test
-    return [found[name] for name in sorted(found)]
-
-
-EXAMPLES = _examples()
+    return {test.name.rsplit(".", 1)[-1] for name in daekeras.__all__
+            for test in finder.find(getattr(daekeras, name)) if test.examples}
 
 
 def test_public_api_has_examples():
-    names = {test.name.rsplit(".", 1)[-1] for test in EXAMPLES}
+    names = _names_with_examples()
     for name in ("MaskingNoise", "SaltAndPepperNoise", "UnscaledDropout", "DenseTranspose",
                  "DenoisingAutoencoder", "SummedBinaryCrossentropy", "HalfSumSquaredError",
                  "SigmoidUniform"):
         assert name in names
 
 
-@pytest.mark.parametrize("test", EXAMPLES, ids=[t.name for t in EXAMPLES])
-def test_docstring_example(test):
-    # A fresh Keras session, so that automatic layer names (`dense_transpose`)
-    # are the ones a reader sees in a new interpreter.
-    keras.backend.clear_session()
-    globs = {"keras": keras, "np": np, "daekeras": daekeras}
-    globs.update({name: getattr(daekeras, name) for name in daekeras.__all__})
-    globs.update(test.globs)
-    test.globs = globs
-    runner = doctest.DocTestRunner(
-        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
-    )
-    output = []
-    runner.run(test, out=output.append)
-    result = runner.summarize(verbose=False)
-    assert result.failed == 0, "".join(output)
+def test_make_test_runs_the_examples_on_both_backends(root):
+    text = (root / "Makefile").read_text()
+    doctests = re.search(r"^DOCTESTS := (.*)$", text, re.M).group(1)
+    assert doctests.split()[-2:] == ["--doctest-modules", "daekeras"], doctests
+    recipes = {
+        target: re.search(rf"^{target}:.*\n((?:\t.*\n)*)", text, re.M).group(1)
+        for target in ("test-unit", "test-jax")
+    }
+    assert "\t$(PY) $(DOCTESTS)\n" in recipes["test-unit"], recipes["test-unit"]
+    assert "\tKERAS_BACKEND=jax $(PY_JAX) $(DOCTESTS)\n" in recipes["test-jax"], recipes["test-jax"]

@@ -5,7 +5,11 @@ import pytest
 
 from daekeras.filters import energy_concentration
 from daekeras.filters import energy_localisation
+from daekeras.filters import LOCALISATION_RADIUS
+from daekeras.filters import LOCALISED
 from daekeras.filters import filter_summary
+from daekeras.filters import is_localised
+from daekeras.filters import localised_share
 from daekeras.filters import neighbour_correlation
 
 LIMIT = 4 * np.sqrt(6 / (784 + 500))  # the Theano dA initial range, ±LIMIT
@@ -124,3 +128,45 @@ def test_localisation_rejects_wrong_kernel_shape():
         energy_localisation(np.zeros((100, 3)))
     with pytest.raises(ValueError):
         energy_localisation(np.zeros(784))
+
+
+# -- The localisation rule: a filter is localised above LOCALISED ---------------
+
+
+def test_blobs_are_localised_and_noise_is_not(rng):
+    noise = uniform_kernel(rng, units=6)
+    kernel = noise + as_kernel([blob(c) for c in ((8, 8), (14, 14), (20, 22))] + [np.zeros((28, 28))] * 3)
+    values = energy_localisation(kernel, radius=LOCALISATION_RADIUS, noise_variance=NOISE_VARIANCE)
+    assert is_localised(values).tolist() == [True] * 3 + [False] * 3
+    assert localised_share(values) == 0.5
+
+
+def test_localised_means_strictly_above_the_threshold():
+    assert LOCALISED == 0.5
+    values = [0.0, 0.49, LOCALISED, np.nextafter(LOCALISED, 1), 1.0]
+    assert is_localised(values).tolist() == [False, False, False, True, True]
+    assert localised_share(values) == pytest.approx(2 / 5)
+    assert is_localised(values, threshold=0.0).tolist() == [False, True, True, True, True]
+    # The shape of the input is kept.
+    assert is_localised(np.full((2, 3), 0.9)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("threshold", [1.0, -0.1, float("nan")])
+def test_localised_rejects_a_threshold_outside_0_1(threshold):
+    with pytest.raises(ValueError, match=r"is_localised: Argument `threshold` must be a float in \[0, 1\)"):
+        is_localised([0.5], threshold=threshold)
+
+
+def test_localised_rejects_a_threshold_of_another_type():
+    with pytest.raises(TypeError, match=r"Argument `threshold` .* Received: threshold='0.5' \(of type str\)"):
+        localised_share([0.5], threshold="0.5")
+
+
+def test_localised_rejects_values_that_are_not_finite():
+    with pytest.raises(ValueError, match=r"is_localised: Argument `localisation` must hold finite values.* 1 values"):
+        is_localised([0.2, float("nan")])
+
+
+def test_localised_share_needs_a_value():
+    with pytest.raises(ValueError, match=r"localised_share: Argument `localisation` must hold at least one"):
+        localised_share([])

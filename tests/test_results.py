@@ -405,6 +405,36 @@ def test_environment_names_the_versions_and_the_backend_version():
         assert env[backend] == importlib.import_module(backend).__version__
 
 
+def test_environment_line_of_a_record_and_of_this_process():
+    stored = {**ENV, "numpy": "2.4.6", "tensorflow": "2.21.0"}
+    assert results.environment_line(stored) == (
+        "Python 3.11.7, NumPy 2.4.6, Keras 3.15.1 (tensorflow 2.21.0), devices CPU:0"
+    )
+    # Every stored results file has a record it can read.
+    for path in sorted((ROOT / "results").glob("*.json")):
+        env = json.loads(path.read_text()).get("environment")
+        if env is not None:
+            assert results.environment_line(env).startswith(f"Python {env['python']}, "), path
+    # Without the backend's version (as in ENV), the backend alone.
+    assert results.environment_line({**ENV, "numpy": "2.4.6"}) == (
+        "Python 3.11.7, NumPy 2.4.6, Keras 3.15.1 (tensorflow), devices CPU:0"
+    )
+    # Two devices, comma-separated.
+    assert results.environment_line({**stored, "devices": ["CPU:0", "GPU:0"]}).endswith("devices CPU:0, GPU:0")
+    # The default is this process's environment.
+    live = results.environment()
+    line = results.environment_line()
+    assert line == results.environment_line(live)
+    assert f"Keras {live['keras']} ({live['backend']} {live[live['backend']]})" in line
+
+
+def test_environment_line_names_what_is_missing():
+    with pytest.raises(ValueError, match=r"must have the fields .*Received: env=.*, without \['numpy'\]"):
+        results.environment_line(ENV)
+    with pytest.raises(TypeError, match=r"Argument `env` must be a dict .* Received: env='3\.11' \(of type str\)"):
+        results.environment_line("3.11")
+
+
 def test_git_commit_of_the_checkout_or_none(tmp_path):
     commit = results.git_commit()
     inside = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--", "daekeras"],

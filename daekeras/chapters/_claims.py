@@ -1,6 +1,33 @@
-"""The claim record and the check that Chapters 1 and 2 share."""
+"""What Chapters 1 and 2 share: the measurement run, the claim record and its check."""
 
+import time
 from typing import NamedTuple
+
+from threadpoolctl import threadpool_limits
+
+
+def measured(measure, seed, budget):
+    """A chapter's measurements from root seed `seed`, on one NumPy thread.
+
+    NumPy's linear algebra runs on one thread, as TensorFlow does in the book
+    (`daekeras.runtime.BOOK_THREADS`).
+
+    Args:
+        measure: The chapter's `measure(seed, budget, m)`, which adds its
+            measurements to the dict `m`.
+        seed: Root seed of the run (`daekeras.seeds`).
+        budget: The chapter's `Budget` (a named tuple).
+
+    Returns:
+        The dict `m`: `seed`, `budget` (as a dict), the measurements, and the
+        `seconds` the whole run took.
+    """
+    start = time.perf_counter()
+    m = {"seed": int(seed), "budget": budget._asdict()}
+    with threadpool_limits(limits=1):
+        measure(seed, budget, m)
+    m["seconds"] = time.perf_counter() - start
+    return m
 
 
 class Claim(NamedTuple):
@@ -20,6 +47,18 @@ class Claim(NamedTuple):
     holds: bool
     evidence: object
     every_budget: bool
+
+
+class Claims(list):
+    """The `Claim`s of a chapter, in the order they are made."""
+
+    def claim(self, sentence, holds, evidence, every_budget=True):
+        """Add a claim; by default about the method, checked at every budget."""
+        self.append(Claim(sentence, bool(holds), evidence, every_budget))
+
+    def this_run(self, sentence, holds, evidence):
+        """Add a claim about how far the chapter's own run got (full budget only)."""
+        self.claim(sentence, holds, evidence, every_budget=False)
 
 
 def check_claims(claims, m, full, chapter):

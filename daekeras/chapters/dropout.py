@@ -29,6 +29,7 @@ import numpy as np
 from daekeras import HalfSumSquaredError
 from daekeras import UnscaledDropout
 from daekeras import build_classifier
+from daekeras.collapse import class_coverage
 from daekeras.collapse import starved_classes
 from daekeras.experiments import DROPOUT_CONDITIONS
 from daekeras.experiments import STEPS_PER_EXECUTION
@@ -248,8 +249,8 @@ def starved_coverage(analysis, budget, condition):
     """
     values = []
     for run in analysis.runs[budget, condition]:
-        for k in starved_classes(run["predicted_counts"], analysis.true_counts):
-            values.append(run["predicted_counts"][k] / analysis.true_counts[k])
+        coverage = class_coverage(run["predicted_counts"], analysis.true_counts)
+        values.extend(coverage[starved_classes(run["predicted_counts"], analysis.true_counts)])
     return np.array(values)
 
 

@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import daekeras
 from daekeras import DenoisingAutoencoder
@@ -27,9 +26,12 @@ from daekeras import HalfSumSquaredError
 from daekeras import MaskingNoise
 from daekeras import load_mnist
 from daekeras import to_unit_vectors
-from daekeras.chapters._claims import Claim
+from daekeras.chapters._claims import Claims
 from daekeras.chapters._claims import check_claims
+from daekeras.chapters._claims import measured
+from daekeras.filters import LOCALISATION_RADIUS
 from daekeras.filters import energy_localisation
+from daekeras.filters import is_localised
 from daekeras.filters import neighbour_correlation
 from daekeras.probes import principal_angles
 from daekeras.probes import shuffle_pixels
@@ -119,14 +121,10 @@ def measure(seed, budget=FULL):
     Returns:
         A dict from names to floats, integers and NumPy arrays.
     """
-    with threadpool_limits(limits=1):
-        return _measure(seed, Budget(*budget))
+    return measured(_measure, seed, Budget(*budget))
 
 
-def _measure(seed, budget):
-    start_all = time.perf_counter()
-    m = {"seed": int(seed), "budget": budget._asdict()}
-
+def _measure(seed, budget, m):
     # The data, and inputs that are not digits.
     (train_images, train_labels), (test_images, test_labels) = load_mnist()
     x_train = to_unit_vectors(train_images)[:N_DATA]
@@ -357,7 +355,8 @@ def _measure(seed, budget):
         smoothness_permuted={m_: float(neighbour_correlation(kernels[m_][permutation]).mean()) for m_ in models},
         smoothness_initial=float(neighbour_correlation(initial).mean()),
         blobs={
-            m_: int(np.sum(energy_localisation(kernels[m_][:, :FILTERS_SHOWN], noise_variance=glorot_variance) > 0.5))
+            m_: int(np.sum(is_localised(energy_localisation(
+                kernels[m_][:, :FILTERS_SHOWN], radius=LOCALISATION_RADIUS, noise_variance=glorot_variance))))
             for m_ in models
         },
         wwt_eigen_range=(float(eigenvalues_initial.min()), float(eigenvalues_initial.max())),
@@ -366,8 +365,6 @@ def _measure(seed, budget):
         copying_error=copying_error,
         filters_shown={m_: kernels[m_][:, :FILTERS_SHOWN] for m_ in models},
     )
-    m["seconds"] = time.perf_counter() - start_all
-    return m
 
 
 def derived(m):
@@ -414,13 +411,8 @@ def claims(m):
     ae, dae = "autoencoder", "denoising autoencoder"
     non_digits = ("uniform noise", "shuffled digits")
     epochs = m["epochs"]
-    out = []
-
-    def claim(sentence, holds, evidence, every_budget=True):
-        out.append(Claim(sentence, bool(holds), evidence, every_budget))
-
-    def this_run(sentence, holds, evidence):
-        claim(sentence, holds, evidence, every_budget=False)
+    out = Claims()
+    claim, this_run = out.claim, out.this_run
 
     # The data, and inputs that are not digits.
     claim("shuffled digits keep each digit's pixel values", m["shuffled_keeps_values"], None)

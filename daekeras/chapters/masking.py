@@ -20,11 +20,11 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import daekeras
-from daekeras.chapters._claims import Claim
+from daekeras.chapters._claims import Claims
 from daekeras.chapters._claims import check_claims
+from daekeras.chapters._claims import measured
 from daekeras.seeds import component_seed
 from daekeras.seeds import stream_seed
 from daekeras.training import fit_epochs
@@ -94,13 +94,10 @@ def measure(seed, budget=FULL):
     Returns:
         A dict from names to floats, integers and NumPy arrays.
     """
-    with threadpool_limits(limits=1):
-        return _measure(seed, Budget(*budget))
+    return measured(_measure, seed, Budget(*budget))
 
 
-def _measure(seed, budget):
-    start_all = time.perf_counter()
-    m = {"seed": int(seed), "budget": budget._asdict()}
+def _measure(seed, budget, m):
     (x_train_images, _), (x_test_images, _) = daekeras.load_mnist()
     x_train = daekeras.to_unit_vectors(x_train_images)
     x_test = daekeras.to_unit_vectors(x_test_images)
@@ -260,8 +257,6 @@ def _measure(seed, budget):
         drive_rms=np.array([float(np.sqrt(np.mean(preactivations[float(p)] ** 2))) for p in P_GRID]),
         clean_outside_range=float(np.mean((clean < low) | (clean > high))),
     )
-    m["seconds"] = time.perf_counter() - start_all
-    return m
 
 
 def derived(m):
@@ -319,13 +314,8 @@ def claims(m):
     e = m["errors"]
     nothing, plain, dae, rescaled = e["do nothing"], e["plain autoencoder"], e["denoising autoencoder"], e["rescaled"]
     train = m["train_rate"]
-    out = []
-
-    def claim(sentence, holds, evidence, every_budget=True):
-        out.append(Claim(sentence, bool(holds), evidence, every_budget))
-
-    def this_run(sentence, holds, evidence):
-        claim(sentence, holds, evidence, every_budget=False)
+    out = Claims()
+    claim, this_run = out.claim, out.this_run
 
     # The corruption process.
     claim("masks of one seed are nested: a pixel erased at one rate is erased at every higher rate", m["nested"], None)

@@ -20,7 +20,10 @@ from daekeras import SummedBinaryCrossentropy
 from daekeras.experiments import mnist_vectors
 from daekeras.experiments import theano_run
 from daekeras.filters import energy_concentration
+from daekeras.filters import LOCALISATION_RADIUS
 from daekeras.filters import energy_localisation
+from daekeras.filters import is_localised
+from daekeras.filters import localised_share
 from daekeras.filters import neighbour_correlation
 from daekeras.seeds import stream_seed
 
@@ -29,10 +32,6 @@ CORRUPTIONS = (0.0, 0.3)
 #: The masking levels of the test digits: clean, the denoising
 #: autoencoder's training level, and more than either model has seen.
 TEST_LEVELS = (0.0, 0.3, 0.5)
-#: Radius in pixels of the disk of `energy_localisation`.
-RADIUS = 3
-#: A filter is *localised* when its localisation is above this.
-LOCALISED = 0.5
 #: The sets of filters the chapter scores, in its table's order.
 FILTER_SETS = ("initial noise", "corruption 0", "corruption 0.3")
 #: The factor of the dimmed clean digits: the share of a digit's ink that
@@ -51,7 +50,7 @@ def filter_statistics(kernel, noise_variance):
     return {
         "smoothness": neighbour_correlation(kernel),
         "top 10% energy": energy_concentration(kernel, fraction=0.1),
-        "localisation": energy_localisation(kernel, radius=RADIUS, noise_variance=noise_variance),
+        "localisation": energy_localisation(kernel, radius=LOCALISATION_RADIUS, noise_variance=noise_variance),
     }
 
 
@@ -110,13 +109,14 @@ def _filter_measurements(seed, kernels):
     sets = {"initial noise": initial, **{_set_name(c): kernels[c] for c in CORRUPTIONS}}
     stats = {name: filter_statistics(k, noise_variance) for name, k in sets.items()}
     median = {name: {k: float(np.median(v)) for k, v in s.items()} for name, s in stats.items()}
-    localised = {name: float(np.mean(s["localisation"] > LOCALISED)) for name, s in stats.items()}
+    localised = {name: localised_share(s["localisation"]) for name, s in stats.items()}
     # The sign of the strongest weight of each localised filter of the
     # denoising autoencoder: a dark spot is a negative one.
     loc_03 = stats["corruption 0.3"]["localisation"]
-    spots = kernels[0.3][:, loc_03 > LOCALISED]
+    spots_03 = is_localised(loc_03)
+    spots = kernels[0.3][:, spots_03]
     peak = spots[np.abs(spots).argmax(axis=0), np.arange(spots.shape[1])]
-    rest = loc_03[loc_03 <= LOCALISED]
+    rest = loc_03[~spots_03]
     return {
         "noise_variance": float(noise_variance),
         "filters": stats,
@@ -124,7 +124,7 @@ def _filter_measurements(seed, kernels):
         "localised": localised,
         "negative_share": float(np.mean(peak < 0)) if len(peak) else float("nan"),
         "localisation_rest": float(np.median(rest)) if len(rest) else float("nan"),
-        "disk_share": float(np.pi * RADIUS**2 / 784),
+        "disk_share": float(np.pi * LOCALISATION_RADIUS**2 / 784),
     }
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from daekeras import DenoisingAutoencoder
 from daekeras import build_classifier
 from daekeras import stats
+from daekeras.collapse import class_coverage
 from daekeras.collapse import own_class_mean
 from daekeras.collapse import starved_classes
 from daekeras.experiments import mnist_vectors
@@ -87,6 +88,9 @@ class Runs:
         errors: Masking -> float array of test errors.
         predicted_counts: Masking -> int array `(n_seeds, 10)`, test images
             assigned to each digit.
+        coverage: Masking -> float array `(n_seeds, 10)`, how often each
+            digit is predicted relative to how often it occurs
+            (`daekeras.collapse.class_coverage`).
         starved: Masking -> list (per seed) of the starved digits.
         collapsed: Masking -> bool array, a starved digit or not.
     """
@@ -94,6 +98,7 @@ class Runs:
     seeds: tuple
     errors: dict
     predicted_counts: dict
+    coverage: dict
     starved: dict
     collapsed: dict
 
@@ -166,6 +171,7 @@ def runs_by_setting(results, true_counts):
         seeds=seeds,
         errors={m: np.array([by_key[s, m]["test_error"] for s in seeds], dtype="float64") for m in MASKINGS},
         predicted_counts=counts,
+        coverage={m: np.array([class_coverage(c, true_counts) for c in counts[m]]) for m in MASKINGS},
         starved=starved,
         collapsed={m: np.array([bool(s) for s in starved[m]]) for m in MASKINGS},
     )

@@ -65,12 +65,6 @@ PROBE_START = 50000
 PROBE_C = 1.0
 PROBE_MAX_ITER = 1000
 
-#: A filter counts as localised when this share of its learned energy lies
-#: within `LOCALISATION_RADIUS` pixels of its centre (as in Chapter 5).
-LOCALISED = 0.5
-LOCALISATION_RADIUS = 3.0
-
-
 def _check_kind(corruption, owner):
     if corruption not in KINDS:
         raise ValueError(
@@ -290,18 +284,22 @@ def linear_probe(train_codes, train_labels, test_codes, test_labels, c=PROBE_C, 
 def localisation_summary(kernel, init_limit):
     """Median and mean localisation, and the share of localised filters.
 
-    `daekeras.filters.energy_localisation` with radius `LOCALISATION_RADIUS`
-    and the noise floor of weights uniform in `±init_limit`.
+    `daekeras.filters.energy_localisation` with the book's radius
+    (`daekeras.filters.LOCALISATION_RADIUS`, as in Chapter 5) and the noise
+    floor of weights uniform in `±init_limit`; `localised` is
+    `daekeras.filters.localised_share` of its values.
     """
     import numpy as np
 
+    from daekeras.filters import LOCALISATION_RADIUS
     from daekeras.filters import energy_localisation
+    from daekeras.filters import localised_share
 
     values = energy_localisation(kernel, radius=LOCALISATION_RADIUS, noise_variance=init_limit**2 / 3)
     return {
         "mean": float(values.mean()),
         "median": float(np.median(values)),
-        "localised": float(np.mean(values > LOCALISED)),
+        "localised": localised_share(values),
     }
 
 

@@ -1,15 +1,11 @@
 import keras
-from keras import ops
 
-from daekeras._validation import check_rate
-from daekeras._validation import check_seed
 from daekeras._validation import numeric_inputs
-from daekeras.layers._base import NumericInputsMixin
-from daekeras.layers._base import SeedStateMixin
+from daekeras.layers._base import ElementMaskingLayer
 
 
 @keras.saving.register_keras_serializable(package="daekeras")
-class UnscaledDropout(NumericInputsMixin, SeedStateMixin, keras.layers.Layer):
+class UnscaledDropout(ElementMaskingLayer):
     """Dropout as DeepLearnToolbox does it: unscaled in training, scaled at test.
 
     During training each element is zeroed with probability `rate` and the
@@ -54,28 +50,10 @@ class UnscaledDropout(NumericInputsMixin, SeedStateMixin, keras.layers.Layer):
         - [Palm, 2012](https://github.com/rasmusbergpalm/DeepLearnToolbox)
     """
 
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate = check_rate(rate, "rate", type(self).__name__)
-        self.seed = check_seed(seed, "seed", type(self).__name__)
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.supports_masking = True
-        self.built = True
-
     def call(self, inputs, training=False):
         inputs = numeric_inputs(inputs, self.compute_dtype, owner=type(self).__name__)
         if self.rate == 0:
             return inputs
         if training:
-            keep = keras.random.uniform(
-                ops.shape(inputs), seed=self.seed_generator
-            ) >= self.rate
-            return inputs * ops.cast(keep, inputs.dtype)
+            return self.drop_elements(inputs)
         return inputs * (1.0 - self.rate)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        config = {"rate": self.rate, "seed": self.seed}
-        return {**super().get_config(), **config}
