@@ -15,7 +15,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SHIPPED = ("*.json", "*.png", "*.npy")
+SHIPPED = ("*.json", "*.png", "*.npy", "*.npz")
 
 
 class build_py_with_results(build_py):

@@ -233,3 +233,32 @@ def paired_seeds(table, a, b):
 #: Table 2), dropout fine-tuning of a 3-layer, 1024-unit logistic network
 #: without pretraining.
 LITERATURE = {"srivastava2014_dropout_sigmoid": 1.35}
+
+
+#: How far the live first epoch may differ from its stored twin: the relative
+#: difference of the cost (rounding of other processors); the errors may
+#: differ by one test or validation image.
+LIVE_TOLERANCE = 1e-4
+
+
+def live_first_epoch(seed, rate):
+    """The first fine-tuning epoch of the network without pretraining, as the comparison runs it."""
+    return sda.sda_run(seed=seed, condition="none", batch_size=BATCH_SIZE, pretrain_lr=PRETRAIN_LR,
+                       finetune_lr=rate, max_epochs=1)
+
+
+def check_live(live, twin, tolerance=LIVE_TOLERANCE):
+    """Assert that the live first epoch `live` agrees with the stored run `twin` of its seed.
+
+    Returns:
+        The relative difference of the first epoch's cost.
+    """
+    difference = abs(live["finetune_costs"][0] / twin["finetune_costs"][0] - 1)
+    assert difference <= tolerance, (
+        f"the live first epoch's cost {live['finetune_costs'][0]} differs from the stored "
+        f"{twin['finetune_costs'][0]} by {difference:.1e} (relative), more than {tolerance:g}")
+    for key in ("valid_errors", "test_errors"):
+        assert abs(live[key][0] - twin[key][0]) <= 1 / N_TEST + 1e-12, (
+            f"the live first epoch's {key[:-1].replace('_', ' ')} {live[key][0]} is not within one "
+            f"image of the stored {twin[key][0]}")
+    return difference
