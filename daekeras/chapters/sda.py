@@ -186,7 +186,7 @@ def faithful_summary(run):
     """The faithful batch-1 run set beside the tutorial's (`TUTORIAL`).
 
     Returns:
-        A dict: `test`, `valid` (percent, at `best_epoch`), `epochs`,
+        A dict of `test`, `valid` (percent, at `best_epoch`), `epochs`,
         `gap` (test minus the tutorial's, points), `sd` (the test set's
         binomial standard error at the tutorial's 1.3 %), `gap_in_sd`,
         `minutes`, `pretrain_minutes`, `finetune_minutes` and

@@ -177,7 +177,7 @@ def measure_replicate(seed, i, budget=BOOK):
         budget: A `Budget` (its `steps` and `n_eval`).
 
     Returns:
-        A dict: per level of `SIGMAS`, the score estimates' relative errors
+        A dict, per level of `SIGMAS`, of the score estimates' relative errors
         against the data's score (`rel_true`) and the smoothed score near the
         data (`rel_smoothed`) and far from it (`rel_far`), their cosines with
         the smoothed score (`cos_near`, `cos_far`); per level of
@@ -529,7 +529,7 @@ def run(config, seed, samples_out=None):
             figure; not part of the record.
 
     Returns:
-        A JSON-able record: the seed, the settings and, for the spiral part,
+        A JSON-able record of the seed, the settings and, for the spiral part,
         `record_of(measure_replicate(seed, 1, BOOK))`; for the MNIST part,
         the noise levels, each denoiser's epoch losses, the classifier's test
         accuracy and, per sample set, its Fréchet distance (`fid_*`), class

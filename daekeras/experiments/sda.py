@@ -64,8 +64,9 @@ PUBLISHED = {
     "vincent2010_svm_rbf": 1.40,
 }
 
-#: The conditions: the corruption of each pretrained layer (None: no
-#: pretraining) and the dropout rate on the hidden layers during fine-tuning.
+#: The conditions of the comparison, each with the corruption of every
+#: pretrained layer (`None` for no pretraining) and the dropout rate on the
+#: hidden layers during fine-tuning.
 #: `sda` is the tutorial's; `sda_uniform` corrupts every layer with the
 #: tutorial's middle level, 0.2 (fixed before any run, as one uniform level).
 CONDITIONS = {
