@@ -37,6 +37,10 @@ export KERAS_BACKEND=jax DAEKERAS_OFFLINE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg TF_C
 # JAX takes 75% of the GPU's memory per process by default; tests and the
 # benchmarks start processes of their own while this one holds the GPU.
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
+# Deterministic reductions on the GPU (daekeras.runtime.XLA_DETERMINISTIC_FLAG),
+# for every process the check starts: a root seed then gives the same bits in
+# each of them, which tests/test_resume.py asserts.
+export XLA_FLAGS="${XLA_FLAGS:+$XLA_FLAGS }--xla_gpu_deterministic_ops=true"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 LOGDIR=${LOGDIR:-$(mktemp -d -t daekeras-gpu-check.XXXXXX)}
 mkdir -p "$LOGDIR"

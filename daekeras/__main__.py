@@ -291,9 +291,11 @@ def _check_merge(args, environment=None):
 
 def _run(args, argv):
     from daekeras import results
+    from daekeras.runtime import configure_determinism
     from daekeras.runtime import configure_threads
 
     configure_threads()  # before TensorFlow's first operation
+    configure_determinism()  # before JAX first uses a device
 
     module = EXPERIMENTS[args.command]
     jobs = plan(args)

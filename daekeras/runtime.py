@@ -43,7 +43,15 @@ def devices():
     if backend == "jax":
         import jax
 
-        return [f"{d.platform.upper()}:{d.id}" for d in jax.devices()]
+        found = [f"{d.platform.upper()}:{d.id}" for d in jax.devices()]
+        if not any(name.startswith("CPU") for name in found):
+            # jax.devices() lists the default platform's devices only; the
+            # host's CPU is there too, and TensorFlow and torch list it.
+            try:
+                found += [f"CPU:{d.id}" for d in jax.devices("cpu")]
+            except RuntimeError:  # a JAX built without its CPU platform
+                pass
+        return found
     if backend == "torch":
         import torch
 
@@ -156,8 +164,69 @@ def configure_threads(threads=BOOK_THREADS):
     return True
 
 
+#: The XLA flag that makes reductions on a GPU add in a fixed order
+#: (scatter-adds and the reductions of cuDNN and cuBLAS included). Without it,
+#: XLA's GPU kernels may sum in a different order in each process, and two
+#: runs of one root seed differ in the last bits (measured on an H200: a
+#: resumed run's filter statistics differed from the uninterrupted run's).
+XLA_DETERMINISTIC_FLAG = "--xla_gpu_deterministic_ops=true"
+
+
+def xla_flags_with_determinism(flags):
+    """`flags` (the text of `XLA_FLAGS`) with `XLA_DETERMINISTIC_FLAG` in it.
+
+    A flag `--xla_gpu_deterministic_ops` already there, set either way, is
+    kept as it is: the environment decides.
+
+    >>> xla_flags_with_determinism("")
+    '--xla_gpu_deterministic_ops=true'
+    >>> xla_flags_with_determinism("--xla_dump_to=/tmp/x")
+    '--xla_dump_to=/tmp/x --xla_gpu_deterministic_ops=true'
+    >>> xla_flags_with_determinism("--xla_gpu_deterministic_ops=false")
+    '--xla_gpu_deterministic_ops=false'
+    """
+    name = XLA_DETERMINISTIC_FLAG.split("=")[0]
+    if any(part.split("=")[0] == name for part in flags.split()):
+        return flags
+    return f"{flags} {XLA_DETERMINISTIC_FLAG}".strip()
+
+
+def configure_determinism():
+    """Ask the backend for deterministic operations on a GPU.
+
+    On the CPU the package's runs are deterministic already: the same root
+    seed gives the same bits (tested), and nothing changes here. On a GPU:
+
+    - TensorFlow: `tf.config.experimental.enable_op_determinism()`, when
+      TensorFlow lists a GPU.
+    - JAX: `XLA_DETERMINISTIC_FLAG` is added to the environment variable
+      `XLA_FLAGS` (see `xla_flags_with_determinism`). XLA reads it when JAX
+      first uses a device, so it takes effect only when this runs before
+      that: `python -m daekeras` calls it first; in a notebook or script of
+      your own, call `daekeras.setup` before any computation, or set
+      `XLA_FLAGS` in the environment that starts Python
+      (`benchmarks/gpu_check.sh` does).
+    - Other backends: nothing.
+
+    Returns:
+        Whether deterministic GPU operations were requested.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        os.environ["XLA_FLAGS"] = xla_flags_with_determinism(os.environ.get("XLA_FLAGS", ""))
+        return True
+    if backend == "tensorflow" and any(d.startswith("GPU") for d in devices()):
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+        return True
+    return False
+
+
 def setup(seed, threads=BOOK_THREADS):
-    """Start a run of the book: threads, seeds, figure style, the device report.
+    """Start a run of the book: threads, determinism, seeds, figure style, the device report.
 
     Args:
         seed: The run's root seed (see `set_seed`).
@@ -169,6 +238,7 @@ def setup(seed, threads=BOOK_THREADS):
     from daekeras.plotting import use_book_style
 
     configure_threads(threads)
+    configure_determinism()
     set_seed(seed)
     use_book_style()
     return device_report(seed)

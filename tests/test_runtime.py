@@ -2,12 +2,14 @@
 
 import os
 import random
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
 from daekeras import device_report
+from daekeras import runtime
 from daekeras import set_seed
 from daekeras import setup
 from daekeras.runtime import devices
@@ -273,3 +275,37 @@ def test_the_package_calls_no_linux_only_function(root):
                 found.add((path.relative_to(root).as_posix(), number))
     assert sorted(found - allowed) == []
     assert found & allowed, "cpu_count no longer checks the affinity mask"
+
+
+def test_the_xla_flag_is_added_once_and_an_explicit_setting_is_kept():
+    assert runtime.xla_flags_with_determinism("") == runtime.XLA_DETERMINISTIC_FLAG
+    once = runtime.xla_flags_with_determinism("--xla_dump_to=/tmp/x")
+    assert once.split() == ["--xla_dump_to=/tmp/x", runtime.XLA_DETERMINISTIC_FLAG]
+    assert runtime.xla_flags_with_determinism(once) == once
+    assert runtime.xla_flags_with_determinism("--xla_gpu_deterministic_ops=false") == (
+        "--xla_gpu_deterministic_ops=false")
+
+
+def test_gpu_check_sets_the_flag_the_package_would():
+    script = (Path(__file__).parent.parent / "benchmarks" / "gpu_check.sh").read_text()
+    assert f"export XLA_FLAGS=\"${{XLA_FLAGS:+$XLA_FLAGS }}{runtime.XLA_DETERMINISTIC_FLAG}\"" in script
+
+
+def test_configure_determinism_asks_the_backend_for_deterministic_gpu_ops(monkeypatch):
+    backend = keras.backend.backend()
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/tmp/x")
+    if backend == "jax":
+        assert runtime.configure_determinism() is True
+        assert runtime.XLA_DETERMINISTIC_FLAG in os.environ["XLA_FLAGS"].split()
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        calls = []
+        monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: calls.append(1))
+        monkeypatch.setattr(runtime, "devices", lambda: ["CPU:0"])
+        assert runtime.configure_determinism() is False and calls == []
+        monkeypatch.setattr(runtime, "devices", lambda: ["CPU:0", "GPU:0"])
+        assert runtime.configure_determinism() is True and calls == [1]
+        assert os.environ["XLA_FLAGS"] == "--xla_dump_to=/tmp/x"
+    else:
+        pytest.fail(f"no expectation for backend {backend!r}")
