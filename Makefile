@@ -94,7 +94,7 @@ UNIT := not book and not wheel and not gpu_check
 DOCTESTS := -m pytest -p no:cacheprovider --doctest-modules daekeras
 
 # The chapters' claims re-checked on another root seed (tests/chapter_seeds.py)
-# run once per `make test`, each chapter on one backend: Chapters 1-7 on
+# run once per `make test`, each chapter on one backend: Chapters 1-8 on
 # TensorFlow (marker seeds_tensorflow), Chapter 9 on JAX (seeds_jax), where
 # each trains faster. Both backends run every other unit test, and
 # tests/test_backend_parity.py checks that they compute the same numbers.
