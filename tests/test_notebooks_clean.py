@@ -140,3 +140,23 @@ def test_figures_use_the_inline_backend(stem):
     assert re.search(r"^%matplotlib inline\b", code, re.M), (
         f"{stem}.ipynb draws figures but does not run `%matplotlib inline`"
     )
+
+
+#: A directive opened with backticks: ```{name} and its argument on one line.
+_BACKTICK_DIRECTIVE = re.compile(r"^\s*(`{3,})\{[\w:-]+\}(.*)$")
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_backtick_directives_have_no_backticks_in_their_argument(stem):
+    """CommonMark ends a backtick fence's info string at a backtick: a caption
+    with `code` in a ```{table} line opens no directive, and its :name: label is
+    lost (the strict build then only warns where the label is referenced). Such
+    a directive takes a ~~~ fence."""
+    nb = _load(stem)
+    bad = [
+        line.strip()[:80]
+        for c in nb["cells"] if c["cell_type"] == "markdown"
+        for line in _source(c).splitlines()
+        if (m := _BACKTICK_DIRECTIVE.match(line)) and "`" in m.group(2)
+    ]
+    assert bad == [], f"{stem}.ipynb: directives whose argument holds a backtick (use ~~~): {bad}"
