@@ -20,6 +20,12 @@
 # --quick: two test files (backend parity, device report) and a 2000-image
 # epoch. `make test-gpu-fallback` runs that on a machine without a GPU, where
 # the report says "no GPU". Exit status 0 when every step passed.
+#
+# The figures come first and each is printed as soon as it exists: the
+# device, the Experiment 2 epoch, the benchmarks; the unit tests last, within
+# what is left of BUDGET seconds (default 180 with --quick, 480 without), so
+# that a lent machine with little time still returns the timings. Tests cut
+# off by the budget count as a failed step, and the report says so.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,7 +34,7 @@ QUICK=0
 for arg in "$@"; do
     case $arg in
         --quick) QUICK=1 ;;
-        -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "gpu_check.sh: unknown argument '$arg' (expected --quick or --help)" >&2; exit 2 ;;
     esac
 done
@@ -44,6 +50,11 @@ export XLA_FLAGS="${XLA_FLAGS:+$XLA_FLAGS }--xla_gpu_deterministic_ops=true"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 LOGDIR=${LOGDIR:-$(mktemp -d -t daekeras-gpu-check.XXXXXX)}
 mkdir -p "$LOGDIR"
+BUDGET=${BUDGET:-$([ "$QUICK" = 1 ] && echo 180 || echo 480)}
+if ! [[ "$BUDGET" =~ ^[1-9][0-9]*$ ]]; then
+    echo "gpu_check.sh: BUDGET must be a positive whole number of seconds; received BUDGET='$BUDGET'" >&2
+    exit 2
+fi
 
 if [ -n "${WHEELS:-}" ]; then
     "$PYTHON" -m pip install --quiet --no-index --find-links "$WHEELS" keras pytest pyyaml statsmodels filelock \
@@ -62,6 +73,7 @@ fi
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 failed=()
+check_start=$(now)
 
 # 1. Device.
 "$PYTHON" - > "$LOGDIR/device.txt" 2>&1 <<'EOF'
@@ -81,23 +93,10 @@ if grep -q "^GPU: " "$LOGDIR/device.txt"; then GPU=1; else GPU=0; fi
 if [ "$GPU" = 0 ] && command -v nvidia-smi > /dev/null && nvidia-smi -L > "$LOGDIR/nvidia-smi.txt" 2>&1; then
     echo "note: nvidia-smi lists $(grep -c '^GPU' "$LOGDIR/nvidia-smi.txt") GPU(s) that JAX does not use (is jax[cuda12] installed?)" >> "$LOGDIR/device.txt"
 fi
+echo "== daekeras GPU check$([ "$QUICK" = 1 ] && echo ' (quick)') =="
+cat "$LOGDIR/device.txt"
 
-# 2. Unit tests on the JAX backend. Full float32 matrix products: the tests
-# compare with NumPy at float32 tolerances, and JAX would use TensorFloat-32
-# on recent GPUs.
-if [ "$QUICK" = 1 ]; then
-    TESTS=(tests/test_backend_parity.py tests/test_runtime.py)
-else
-    TESTS=(tests)
-fi
-start=$(now)
-JAX_DEFAULT_MATMUL_PRECISION=float32 "$PYTHON" -m pytest -p no:cacheprovider -q \
-    -m "not book and not wheel and not gpu_check" "${TESTS[@]}" > "$LOGDIR/pytest.txt" 2>&1
-[ $? -eq 0 ] || failed+=("unit tests")
-t_tests=$(seconds "$start" "$(now)")
-tests_summary=$(grep -E '[0-9]+ (passed|failed|error)' "$LOGDIR/pytest.txt" | tail -1 | sed 's/=//g; s/^ *//; s/ *$//')
-
-# 3. One Experiment 2 epoch (784-500 tied dA, batch 20), as the CLI runs it;
+# 2. One Experiment 2 epoch (784-500 tied dA, batch 20), as the CLI runs it;
 # `seconds` is the CLI's own time for the run, without start-up.
 if [ "$QUICK" = 1 ]; then N_TRAIN=(--n-train 2000); else N_TRAIN=(); fi
 exp2() {  # exp2 NAME [env assignments...]
@@ -114,18 +113,23 @@ print("%.1f %.2f %s" % (run["seconds"], run["costs"][0], run["n_train"]))' "$LOG
 }
 if exp2 exp2; then
     read -r t_exp2 cost_exp2 n_exp2 <<< "$(exp2_field exp2)"
+    echo "Experiment 2, one epoch of $n_exp2 images: ${t_exp2} s (cost ${cost_exp2})"
 else
     failed+=("Experiment 2 epoch")
 fi
 if [ "$GPU" = 1 ]; then
     if exp2 exp2_cpu JAX_PLATFORMS=cpu; then
         read -r t_exp2_cpu cost_exp2_cpu _ <<< "$(exp2_field exp2_cpu)"
+        if [ -n "${t_exp2:-}" ]; then
+            echo "  the same epoch on this machine's CPU: ${t_exp2_cpu} s (cost ${cost_exp2_cpu});" \
+                "GPU speed-up $(awk -v c="$t_exp2_cpu" -v g="$t_exp2" 'BEGIN { printf "%.1f", c / g }')x"
+        fi
     else
         failed+=("Experiment 2 epoch on the CPU")
     fi
 fi
 
-# 4. The benchmark suite; its JAX row runs in a subprocess of this Python.
+# 3. The benchmark suite; its JAX row runs in a subprocess of this Python.
 if grep -q -- '--quick' benchmarks/run.py; then
     BENCH_ARGS=(--quick)
 else
@@ -136,20 +140,38 @@ start=$(now)
 DAEKERAS_JAX_PYTHON="$PYTHON" "$PYTHON" benchmarks/run.py "${BENCH_ARGS[@]}" > "$LOGDIR/benchmarks.txt" 2>&1
 [ $? -eq 0 ] || failed+=("benchmarks")
 t_bench=$(seconds "$start" "$(now)")
-
-# Report.
-echo "== daekeras GPU check$([ "$QUICK" = 1 ] && echo ' (quick)') =="
-cat "$LOGDIR/device.txt"
-echo "unit tests (JAX, float32 matmuls): ${tests_summary:-no summary} [${t_tests} s]"
-if [ -n "${t_exp2:-}" ]; then
-    echo "Experiment 2, one epoch of $n_exp2 images: ${t_exp2} s (cost ${cost_exp2})"
-    if [ -n "${t_exp2_cpu:-}" ]; then
-        echo "  the same epoch on this machine's CPU: ${t_exp2_cpu} s (cost ${cost_exp2_cpu});" \
-            "GPU speed-up $(awk -v c="$t_exp2_cpu" -v g="$t_exp2" 'BEGIN { printf "%.1f", c / g }')x"
-    fi
-fi
 echo "benchmarks (benchmarks/run.py ${BENCH_ARGS[*]}): [${t_bench} s] ${bench_note:-}"
 grep 'ratio' "$LOGDIR/benchmarks.txt" | sed 's/^/  /'
+
+# 4. Unit tests on the JAX backend, in what is left of the budget. Full
+# float32 matrix products: the tests compare with NumPy at float32
+# tolerances, and JAX would use TensorFloat-32 on recent GPUs.
+if [ "$QUICK" = 1 ]; then
+    TESTS=(tests/test_backend_parity.py tests/test_runtime.py)
+else
+    TESTS=(tests)
+fi
+left=$(awk -v b="$BUDGET" -v a="$check_start" -v n="$(now)" 'BEGIN { printf "%d", b - (n - a) }')
+if [ "$left" -lt 10 ]; then
+    echo "unit tests (JAX, float32 matmuls): not run, the budget of ${BUDGET} s is spent"
+    failed+=("unit tests (no time left of BUDGET=${BUDGET})")
+else
+    start=$(now)
+    JAX_DEFAULT_MATMUL_PRECISION=float32 timeout "$left" "$PYTHON" -m pytest -p no:cacheprovider -q \
+        -m "not book and not wheel and not gpu_check" "${TESTS[@]}" > "$LOGDIR/pytest.txt" 2>&1
+    rc=$?
+    t_tests=$(seconds "$start" "$(now)")
+    if [ "$rc" = 124 ]; then
+        echo "unit tests (JAX, float32 matmuls): stopped at the budget of ${BUDGET} s after ${t_tests} s" \
+            "($(grep -o '\[ *[0-9]*%\]' "$LOGDIR/pytest.txt" | tail -n 1 | tr -d '[] ') done)"
+        failed+=("unit tests (stopped by BUDGET=${BUDGET})")
+    else
+        [ "$rc" = 0 ] || failed+=("unit tests")
+        tests_summary=$(grep -E '[0-9]+ (passed|failed|error)' "$LOGDIR/pytest.txt" | tail -n 1 | sed 's/=//g; s/^ *//; s/ *$//')
+        echo "unit tests (JAX, float32 matmuls): ${tests_summary:-no summary} [${t_tests} s]"
+    fi
+fi
+
 echo "logs: $LOGDIR"
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}"

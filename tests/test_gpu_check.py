@@ -38,7 +38,9 @@ def jax_python(root):
 @pytest.fixture(scope="module")
 def fallback(root, jax_python, tmp_path_factory):
     logdir = tmp_path_factory.mktemp("gpu_check")
-    result = _run(root, jax_python, "--quick", LOGDIR=str(logdir))
+    # A budget for a loaded machine: this checks what the fallback reports,
+    # not how fast (`make test` runs it beside other suites).
+    result = _run(root, jax_python, "--quick", LOGDIR=str(logdir), BUDGET="1000")
     return result, logdir
 
 
@@ -90,3 +92,27 @@ def test_unknown_arguments_are_refused(root):
     result = _run(root, sys.executable, "--fast")
     assert result.returncode == 2
     assert "unknown argument '--fast' (expected --quick or --help)" in result.stderr
+
+
+def test_the_figures_come_before_the_tests(fallback):
+    out = fallback[0].stdout
+    order = [out.index(line) for line in ("no GPU: JAX", "Experiment 2, one epoch", "benchmarks (", "unit tests (")]
+    assert order == sorted(order), out
+
+
+def test_tests_that_the_budget_leaves_no_time_for_are_a_failed_step(root, jax_python, tmp_path):
+    """BUDGET=1: the device, the epoch and the benchmarks still report; the tests do not run."""
+    result = _run(root, jax_python, "--quick", LOGDIR=str(tmp_path), BUDGET="1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"^Experiment 2, one epoch of 2000 images: [\d.]+ s", result.stdout, re.M)
+    assert re.search(r"^benchmarks \(benchmarks/run.py[^)]*\): \[[\d.]+ s\]", result.stdout, re.M)
+    assert "unit tests (JAX, float32 matmuls): not run, the budget of 1 s is spent" in result.stdout
+    assert result.stdout.rstrip().endswith("FAILED: unit tests (no time left of BUDGET=1)")
+    assert not (tmp_path / "pytest.txt").exists()
+
+
+@pytest.mark.parametrize("budget", ["0", "-5", "1.5", "soon"])
+def test_a_budget_that_is_not_a_positive_whole_number_is_refused(root, budget):
+    result = _run(root, sys.executable, "--quick", BUDGET=budget)
+    assert result.returncode == 2
+    assert f"BUDGET must be a positive whole number of seconds; received BUDGET='{budget}'" in result.stderr
