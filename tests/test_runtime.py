@@ -2,7 +2,6 @@
 
 import os
 import random
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -286,8 +285,8 @@ def test_the_xla_flag_is_added_once_and_an_explicit_setting_is_kept():
         "--xla_gpu_deterministic_ops=false")
 
 
-def test_gpu_check_sets_the_flag_the_package_would():
-    script = (Path(__file__).parent.parent / "benchmarks" / "gpu_check.sh").read_text()
+def test_gpu_check_sets_the_flag_the_package_would(root):
+    script = (root / "benchmarks" / "gpu_check.sh").read_text()
     assert f"export XLA_FLAGS=\"${{XLA_FLAGS:+$XLA_FLAGS }}{runtime.XLA_DETERMINISTIC_FLAG}\"" in script
 
 
