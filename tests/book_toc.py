@@ -28,8 +28,9 @@ def toc_files():
 
 
 TOC_FILES = toc_files()
-#: The chapter notebooks (`book/NN_topic`) that _toc.yml lists.
-TOC_NOTEBOOKS = sorted(f for f in TOC_FILES if re.search(r"(^|/)\d\d_", f))
+#: The chapter notebooks (`book/NN_topic`) and appendices (`book/appendix_topic`)
+#: that _toc.yml lists.
+TOC_NOTEBOOKS = sorted(f for f in TOC_FILES if re.search(r"(^|/)(\d\d|appendix)_", f))
 #: Every page of _toc.yml whose source is a notebook, in order: the chapters
 #: and the how-to pages (`book/howto_*`). Each is executed under nbval and in
 #: the book build, and shows figures and cell output.

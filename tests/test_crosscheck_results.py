@@ -116,4 +116,5 @@ def test_theano_provenance_and_runs(theano):
 
 def test_chapters_read_the_files():
     assert "toolbox_octave.json" in _chapter_code("04_toolbox_sdae.ipynb")
-    assert "theano_pytensor.json" in _chapter_code("05_theano_da.ipynb")
+    appendix = _chapter_code("appendix_originals.ipynb")
+    assert "toolbox_octave.json" in appendix and "theano_pytensor.json" in appendix
