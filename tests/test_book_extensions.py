@@ -14,6 +14,7 @@ pytest.importorskip("sphinx", reason="the book's Sphinx extensions need the book
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 import book_pages  # noqa: E402
+import chapter_numbers  # noqa: E402
 import exec_times  # noqa: E402
 import keras_autodoc  # noqa: E402
 
@@ -125,3 +126,59 @@ def test_identical_scripts_are_kept_once():
         (None, {"body": "const X = 1"}),
         ("", {"body": "const Y = 2"}),
     ]
+
+
+def test_chapter_labels_come_from_the_file_names():
+    assert chapter_numbers.chapter_label("book/09_generation") == 9
+    assert chapter_numbers.chapter_label("book/appendix_originals") == "A"
+    assert chapter_numbers.chapter_label("book/howto_reuse") is None
+
+
+def test_numbers_restart_in_every_page_in_page_order():
+    numbers = {"book/05_x": {"figure": {"late": (12,), "early": (3,)}}, "book/howto_y": {"figure": {"f": (30,)}}}
+    assert chapter_numbers.per_chapter(numbers) == {
+        "book/05_x": {"figure": {"early": (5, 1), "late": (5, 2)}},
+        "book/howto_y": {"figure": {"f": (1,)}},
+    }
+
+
+def test_a_sphinx_build_numbers_captions_and_references_per_chapter(tmp_path):
+    """A small book built by Sphinx with the extension: captions and `numref`s."""
+    import io
+    import re
+
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    (src / "book").mkdir(parents=True)
+    (src / "x.png").write_bytes(b"")
+    (src / "conf.py").write_text("extensions = ['chapter_numbers']\nnumfig = True\n")
+    (src / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   book/01_a\n   book/02_b\n   book/appendix_c\n")
+
+    def figure(name):
+        return f".. figure:: /x.png\n   :name: {name}\n\n   Caption {name}.\n\n"
+
+    (src / "book" / "01_a.rst").write_text("A\n=\n\n" + figure("a1") + figure("a2"))
+    (src / "book" / "02_b.rst").write_text(
+        "B\n=\n\n" + figure("b1") + "See :numref:`a2`.\n\n"
+        ".. table:: T\n   :name: t1\n\n   = =\n   1 2\n   = =\n"
+    )
+    (src / "book" / "appendix_c.rst").write_text("C\n=\n\n" + figure("c1"))
+    warnings = io.StringIO()
+    app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
+                 status=None, warning=warnings, freshenv=True)
+    app.build()
+
+    def captions(page):
+        html = (tmp_path / "html" / "book" / f"{page}.html").read_text()
+        return re.findall(r'<span class="caption-number">([^<]*?)\s*</span>', html), html
+
+    a, _ = captions("01_a")
+    b, b_html = captions("02_b")
+    c, _ = captions("appendix_c")
+    assert a == ["Fig. 1.1", "Fig. 1.2"]
+    assert b == ["Fig. 2.1", "Table 2.1"]
+    assert c == ["Fig. A.1"]
+    # A reference from another chapter reads the same number as the caption.
+    assert re.search(r'<span class="std std-numref">Fig\. 1\.2</span>', b_html)
+

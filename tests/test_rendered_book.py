@@ -12,6 +12,7 @@ import pytest
 from book_toc import ROOT
 from book_toc import TOC_FILES
 from book_toc import TOC_NOTEBOOK_PAGES
+from book_toc import TOC_NOTEBOOKS
 
 pytestmark = pytest.mark.book
 
@@ -118,6 +119,19 @@ def test_notebook_page_is_rendered_with_figures(stem):
     parsed = _parse(page)
     assert parsed.images >= 1, f"{page.name} shows no figure"
     assert any(t.strip() for t in parsed.outputs), f"{page.name} shows no cell output"
+
+
+@pytest.mark.parametrize("stem", TOC_NOTEBOOKS)
+def test_figures_and_tables_are_numbered_per_chapter(stem):
+    """Chapter 4's figures read Fig. 4.1, 4.2 …; the appendix's Fig. A.1 …"""
+    name = stem.rsplit("/", 1)[-1]
+    label = "A" if name.startswith("appendix_") else str(int(name[:2]))
+    source = (HTML_DIR / f"{stem}.html").read_text(encoding="utf-8")
+    numbers = re.findall(r'<span class="caption-number">(Fig\.|Table) ([^ <]+) </span>', source)
+    assert numbers, f"{name} has no numbered figure or table"
+    for kind in ("Fig.", "Table"):
+        found = [n for k, n in numbers if k == kind]
+        assert found == [f"{label}.{k}" for k in range(1, len(found) + 1)], (kind, found)
 
 
 def _each_page():
