@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from book_browser import HEIGHT
 from book_browser import console_errors
 from book_browser import inspect_page
 from book_browser import network_requests
@@ -80,6 +81,7 @@ def book():
             requests += [f"{rel}: {u}" for u in network_requests(driver)]
             errors += [f"{rel}: {m}" for m in console_errors(driver)]
         search = _search(driver, "masking")
+        first_screen = _first_screen(driver, "book/04_toolbox_sdae.html")
     finally:
         driver.quit()
     return {
@@ -88,8 +90,38 @@ def book():
         "requests": requests,
         "console_errors": errors,
         "search": search,
+        "first_screen": first_screen,
         "seconds": time.perf_counter() - start,
     }
+
+
+#: Chapter 4 answers its question on its first screen: the headline figure and
+#: the sentence that starts with these words.
+CH4_ANSWER = "Yes, by about one point."
+
+
+def _first_screen(driver, rel):
+    """Where Chapter 4's answer and its figure sit on the page's first screen.
+
+    The page is opened at 1280 x 900, the first screen saved as a screenshot,
+    and the tops and bottoms (CSS pixels from the top of the window) returned.
+    """
+    inspect_page(driver, (HTML_DIR / rel).as_uri())
+    facts = driver.execute_script(
+        """
+        const box = e => e ? e.getBoundingClientRect() : null;
+        const answer = [...document.querySelectorAll('main p')]
+            .find(p => p.textContent.trim().startsWith(arguments[0]));
+        const figure = document.getElementById('fig-ch4-answer');
+        const a = box(answer), f = box(figure && (figure.querySelector('img') || figure));
+        return {height: window.innerHeight,
+                answer_top: a && a.top, answer_bottom: a && a.bottom,
+                figure_top: f && f.top, figure_bottom: f && f.bottom};
+        """,
+        CH4_ANSWER,
+    )
+    facts["screenshot"] = screenshot(driver, SCREENSHOTS / "04_toolbox_sdae-first-screen.png", HEIGHT)
+    return facts
 
 
 def _search(driver, query):
@@ -318,6 +350,18 @@ def test_search_works_offline(book):
     assert missing == [], f"search results that lead nowhere: {missing}"
     found = {_local_path(href)[0] for href in results}
     assert found & {HTML_DIR / f"{f}.html" for f in TOC_FILES}, found
+
+
+def test_chapter_4_answers_on_its_first_screen(book):
+    """The headline figure and the start of the answer, both within 1280 x 900."""
+    facts = book["first_screen"]
+    assert facts["answer_top"] is not None, f"no paragraph of Chapter 4 starts with {CH4_ANSWER!r}"
+    assert facts["figure_top"] is not None, "Chapter 4 has no figure fig-ch4-answer"
+    assert facts["height"] == HEIGHT, facts
+    assert 0 <= facts["figure_top"] < facts["figure_bottom"] <= facts["height"], facts
+    # The answer's first line is on the screen.
+    assert 0 <= facts["answer_top"] <= facts["height"] - 30, facts
+    assert facts["screenshot"].stat().st_size > 10_000
 
 
 def test_screenshot_of_every_page(book):
