@@ -160,3 +160,32 @@ def test_backtick_directives_have_no_backticks_in_their_argument(stem):
         if (m := _BACKTICK_DIRECTIVE.match(line)) and "`" in m.group(2)
     ]
     assert bad == [], f"{stem}.ipynb: directives whose argument holds a backtick (use ~~~): {bad}"
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_first_code_cell_installs_what_a_lone_notebook_lacks(stem):
+    """Colab or a downloaded notebook: the first code cell installs daekeras and myst-nb
+    where they are missing, and the book removes the cell."""
+    code = [c for c in _load(stem)["cells"] if c["cell_type"] == "code"]
+    first = _source(code[0])
+    assert first.startswith("# Run alone (Colab"), f"{stem}: the first code cell is not the install cell"
+    assert '"daekeras[tensorflow]"' in first and '"myst-nb"' in first and "%pip install" in first
+    assert "remove-cell" in code[0].get("metadata", {}).get("tags", []), stem
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_figures_show_under_their_cells(stem):
+    """A figure is glued with `glue_figure`, which also shows it under its cell for a
+    notebook reader; the book hides that output (`remove-output`) and places the glued
+    figure once. A bare `glue(..., fig, display=False)` would show a reader nothing."""
+    hidden, untagged = [], []
+    for i, cell in enumerate(_load(stem)["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = _source(cell)
+        if re.search(r"glue\(\s*f?[\"']fig-[^\n]*display=False", source):
+            hidden.append(i)
+        if "glue_figure(" in source and "remove-output" not in cell.get("metadata", {}).get("tags", []):
+            untagged.append(i)
+    assert hidden == [], f"{stem}: cells {hidden} glue a figure without showing it"
+    assert untagged == [], f"{stem}: cells {untagged} show a figure that the book would show twice"

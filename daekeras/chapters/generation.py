@@ -9,7 +9,9 @@ every number the chapter's prose states about them. One replicate is
 settings below are that module's constants. `check(measurements)` checks
 the prose's sentences and raises an `AssertionError` naming the one that
 fails. `check_stored(records)` checks the sentences about the stored
-MNIST run (`results/score.json`).
+MNIST run (`results/score.json`). `nearest_mean_distance(points, mixture)`
+measures how far samples lie from the spiral (the chapter's spread of the
+Langevin samples).
 
 The data: `spiral_mixture()` (`N_COMPONENTS` Gaussians of standard
 deviation `STD` along Chapter 3's spiral). Each replicate draws `N_TRAIN` training points;
@@ -56,7 +58,7 @@ from daekeras.experiments.score import spiral_ladder
 from daekeras.experiments.score import train_dae  # noqa: F401
 from daekeras.generation import spiral_mixture
 
-__all__ = ["BOOK", "Budget", "REDUCED", "check", "check_stored", "measure"]
+__all__ = ["BOOK", "Budget", "REDUCED", "RUNAWAY_LOGLIK", "check", "check_stored", "measure", "nearest_mean_distance"]
 
 #: The seed tests' budget: fewer replicates (6, still enough for an exact
 #: Wilcoxon p-value of 0.03), the same training, smaller samples.
@@ -64,6 +66,10 @@ REDUCED = Budget(replicates=6, steps=1500, n_eval=400)
 
 #: The noise-conditional denoiser's ladder (`spiral_ladder()`).
 LADDER = spiral_ladder()
+
+#: A chain "ran off" in a replicate when its samples' mean exact
+#: log-density is below this (the data's is about -1.3).
+RUNAWAY_LOGLIK = -100.0
 
 TEST_SMALL_LARGE = "error vs true score: smallest vs largest sigma"
 TEST_NEAR_FAR = "cosine near vs far, smallest sigma"
@@ -75,6 +81,30 @@ def measure(seed, budget=BOOK):
     """Every 2-D number the chapter states, over `budget.replicates` replicates, and its Family."""
     reps = [record_of(measure_replicate(seed, i, budget)) for i in range(1, budget.replicates + 1)]
     return summarize(reps)
+
+
+def nearest_mean_distance(points, mixture):
+    """The distance of each point to its nearest mixture mean: how far a sample lies from the spiral.
+
+    Args:
+        points: An array of shape `(n, 2)`.
+        mixture: An `IsotropicMixture` (its `means`).
+
+    Returns:
+        An array of `n` distances.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from daekeras.generation import IsotropicMixture
+    >>> mixture = IsotropicMixture(np.array([[0.0, 0.0], [3.0, 0.0]]), 0.1)
+    >>> nearest_mean_distance(np.array([[0.0, 1.0], [2.0, 0.0]]), mixture).tolist()
+    [1.0, 1.0]
+    """
+    from sklearn.metrics import pairwise_distances_argmin_min
+
+    points = np.asarray(points, dtype="float64")
+    return pairwise_distances_argmin_min(points, np.asarray(mixture.means, dtype="float64"))[1]
 
 
 def _key(s):
