@@ -5,13 +5,15 @@ tests. The `wheel` tests (`make test-wheel`) build the sdist and the wheel
 with `python -m build`, check them with `twine check --strict`, and install
 the wheel in a fresh virtual environment, first with its declared
 dependencies alone (no Keras backend: `load_mnist` works, a layer says which
-extra to install), then with its `jax` extra. pip installs from the package
-index this machine is set up with.
+extra to install), then with its `jax` extra; and they run Chapter 4 alone, as
+Colab runs it, in another fresh venv with the wheel's `tensorflow` extra. pip
+installs from the package index this machine is set up with.
 """
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -370,3 +372,69 @@ print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
     cli = subprocess.run([str(venv / "bin" / "daekeras"), "--version"], capture_output=True,
                          text=True, cwd=venv.parent, env=env, check=True)
     assert cli.stdout.strip() == f"daekeras {found['version']}"
+
+
+# -- A chapter run alone, as Colab runs it ---------------------------------------
+
+
+_RUN_NOTEBOOK = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=900, kernel_name="daekeras-alone").execute()
+nbformat.write(nb, sys.argv[1])
+"""
+
+#: The chapter run alone: it reads two stored results files (the package's
+#: copies) and draws its figures from live runs and stored ones.
+ALONE = "04_toolbox_sdae.ipynb"
+
+
+@pytest.mark.wheel
+def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
+    """Chapter 4 copied alone into an empty folder, run in a fresh venv.
+
+    The venv holds the wheel with its TensorFlow extra and what the chapter's
+    install cell installs where it is missing (myst-nb), plus the kernel and
+    nbclient that run it; the stored results come from the wheel, MNIST from
+    `DAEKERAS_MNIST` with downloads off. Every cell that draws a figure shows
+    it under the cell.
+    """
+    _, _, _, wheel = dist
+    tmp_path = tmp_path_factory.mktemp("colab")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         f"{wheel}[tensorflow]", "myst-nb", "ipykernel", "nbclient"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The venv's own kernel, installed into the venv (a "python3" kernel of this
+    # machine would run another Python).
+    subprocess.run([str(python), "-m", "ipykernel", "install", "--prefix", str(venv),
+                    "--name", "daekeras-alone"], check=True, capture_output=True)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    notebook = alone / ALONE
+    shutil.copyfile(root / "book" / ALONE, notebook)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "KERAS_BACKEND", "JUPYTER_PATH", "JUPYTER_DATA_DIR")}
+    env.update(KERAS_HOME=str(tmp_path / "keras-home"), DAEKERAS_OFFLINE="1",
+               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"),
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    result = subprocess.run([str(python), "-c", _RUN_NOTEBOOK, str(notebook)],
+                            capture_output=True, text=True, cwd=alone, env=env, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+    drawing = [i for i, c in enumerate(cells) if "glue_figure(" in "".join(c["source"])]
+    shown = [i for i, c in enumerate(cells)
+             if any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert drawing and set(drawing) <= set(shown), (drawing, shown)
+    # The install cell found nothing missing, and nothing but the notebook was needed beside it.
+    assert not cells[0].get("outputs"), cells[0].get("outputs")
+    assert sorted(p.name for p in alone.iterdir()) == [ALONE]
+
