@@ -243,7 +243,15 @@ def load_partial(path, expected, changed_code=False):
     for key in ("experiment", "settings", "code", "environment"):
         if key == "code" and changed_code:
             continue
-        if stored.get(key) != expected[key]:
+        if key == "environment" and isinstance(stored.get(key), dict):
+            # Compared on the fields the sidecar has (one written before the
+            # CPU was recorded has none).
+            from daekeras.results import environment_differences
+
+            differs = bool(environment_differences(stored[key], expected[key]))
+        else:
+            differs = stored.get(key) != expected[key]
+        if differs:
             if key == "code":
                 remedy += " If the change cannot alter results, --resume-changed-code resumes."
             raise UsageError(

@@ -52,15 +52,20 @@ LOCK_TIMEOUT = 300
 def environment():
     """Versions and devices, for the provenance of a results file.
 
-    Python, NumPy, Keras, the Keras backend, the devices it sees, and the
-    backend's own version under the backend's name (`"tensorflow"`, `"jax"`
-    or `"torch"`). Imports Keras.
+    Python, NumPy, Keras, the Keras backend, the devices it sees, the CPU
+    (`daekeras.runtime.cpu`: its model and instruction-set extensions), and
+    the backend's own version under the backend's name (`"tensorflow"`,
+    `"jax"` or `"torch"`). Imports Keras.
+
+    Files written before the CPU was recorded have no `"cpu"`; see
+    `UNRECORDED_BEFORE` for how they are compared.
     """
     import platform
 
     import keras
     import numpy as np
 
+    from daekeras.runtime import cpu
     from daekeras.runtime import devices
 
     env = {
@@ -69,6 +74,7 @@ def environment():
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
         "devices": devices(),
+        "cpu": cpu(),
     }
     if env["backend"] == "tensorflow":
         import tensorflow as tf
@@ -87,6 +93,40 @@ def environment():
 
 #: The fields every `environment()` record has.
 ENVIRONMENT_FIELDS = ("python", "numpy", "keras", "backend", "devices")
+
+#: Fields `environment()` records that older results files lack: a stored
+#: environment without one was written before it was recorded, so it is
+#: compared on the fields it has (`environment_differences`), and a merge
+#: into that file keeps its environment as it is.
+UNRECORDED_BEFORE = ("cpu",)
+
+
+def environment_differences(stored, live):
+    """The fields in which two `environment()` records differ, in order.
+
+    A field of `UNRECORDED_BEFORE` that `stored` lacks is not compared: the
+    file was written before it was recorded, and nothing says it differed.
+
+    Args:
+        stored: The `"environment"` of a results file.
+        live: Another record, usually this process's `environment()`.
+
+    Returns:
+        A list of field names; empty when the records agree.
+
+    Example:
+
+    >>> old = {"python": "3.11.7", "keras": "3.15.1", "devices": ["CPU:0"]}
+    >>> environment_differences(old, {**old, "cpu": {"model": "x", "isa": []}})
+    []
+    >>> environment_differences({**old, "cpu": {"model": "y", "isa": []}},
+    ...                         {**old, "keras": "3.16.0", "cpu": {"model": "x", "isa": []}})
+    ['keras', 'cpu']
+    """
+    live = {k: v for k, v in live.items() if k in stored or k not in UNRECORDED_BEFORE}
+    fields = list(stored) + [k for k in live if k not in stored]
+    return [k for k in fields if k not in stored or k not in live
+            or _difference(stored[k], json.loads(json.dumps(live[k])), k) is not None]
 
 
 def environment_line(env=None):
@@ -123,8 +163,11 @@ def environment_line(env=None):
             f"Received: env={env!r}, without {missing}"
         )
     backend = env["backend"] + (f" {env[env['backend']]}" if env["backend"] in env else "")
-    return (f"Python {env['python']}, NumPy {env['numpy']}, Keras {env['keras']} ({backend}), "
+    line = (f"Python {env['python']}, NumPy {env['numpy']}, Keras {env['keras']} ({backend}), "
             f"devices {', '.join(env['devices'])}")
+    if isinstance(env.get("cpu"), dict) and env["cpu"].get("model"):
+        line += f", CPU {env['cpu']['model']}"
+    return line
 
 
 def git_commit(folder=None):
@@ -397,6 +440,9 @@ def check_mergeable(path, experiment, *, key_fields=None, same=None):
         )
     for field, value in (same or {}).items():
         value = json.loads(json.dumps(value))
+        if field == "environment" and isinstance(value, dict) and isinstance(stored.get(field), dict):
+            # A file written before a field was recorded is compared on what it has.
+            value = {k: v for k, v in value.items() if k in stored[field] or k not in UNRECORDED_BEFORE}
         found = _difference(stored[field], value, field) if field in stored else None
         if found is not None:
             where, a, b = found

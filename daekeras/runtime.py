@@ -62,6 +62,47 @@ def devices():
     return ["CPU:0"]
 
 
+#: The instruction-set extensions that change how float32 sums are computed
+#: (vector width, fused multiply-add, the matrix units oneDNN uses), as Linux
+#: names them in its cpuinfo file.
+CPU_ISA = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+           "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve")
+
+
+def cpu(cpuinfo="/proc/cpuinfo"):
+    """The CPU's model and the instruction-set extensions of `CPU_ISA` it has.
+
+    Two machines with the same library versions can still round float32 sums
+    differently when their CPUs differ (oneDNN picks its kernels by the
+    instructions it finds), so a results file records the CPU beside the
+    versions. Read from `cpuinfo` where the system has it (Linux); elsewhere
+    the model is `platform.processor()` (or `platform.machine()`) and the
+    extensions are not known (an empty list).
+
+    Args:
+        cpuinfo: The file to read (a test's own copy; Linux's by default).
+
+    Returns:
+        A dict: `{"model": str, "isa": [str, ...]}`.
+    """
+    import platform
+
+    model, flags = None, set()
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and model is None:
+                    model = value.strip()
+                elif key in ("flags", "Features") and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    model = model or platform.processor() or platform.machine() or "unknown"
+    return {"model": model, "isa": [name for name in CPU_ISA if name in flags]}
+
+
 def cpu_count():
     """The number of CPUs this process may use, on any operating system.
 

@@ -117,6 +117,25 @@ def test_partial_results_from_other_code_are_refused_unless_asked(tmp_path):
         load_partial(sidecar, {**header, "settings": {"seeds": [0]}}, changed_code=True)
 
 
+def test_a_partial_file_from_before_the_cpu_was_recorded_resumes(tmp_path):
+    from daekeras.__main__ import UsageError
+    from daekeras.__main__ import code_fingerprint
+    from daekeras.__main__ import load_partial
+
+    env = {"python": "3", "keras": "3.15.1"}
+    header = {"experiment": "exp1", "settings": {"seeds": [0, 1]}, "code": code_fingerprint(),
+              "environment": {**env, "cpu": {"model": "Xeon", "isa": ["avx2"]}}}
+    sidecar = tmp_path / "exp1.json.partial"
+    runs = [{"seed": 0, "test_error": 0.1}]
+    sidecar.write_text(json.dumps({**header, "environment": env, "runs": runs}))
+    assert load_partial(sidecar, header) == runs
+    # A sidecar that records another CPU is not this machine's.
+    sidecar.write_text(json.dumps({**header, "environment": {**env, "cpu": {"model": "EPYC", "isa": []}},
+                                   "runs": runs}))
+    with pytest.raises(UsageError, match="does not match this command's environment"):
+        load_partial(sidecar, header)
+
+
 # -- --out merges into an existing file; --overwrite replaces it ---------------------
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from daekeras import results
 from daekeras.__main__ import RUN_KEYS
+from daekeras.runtime import CPU_ISA
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("seed", "masking")
@@ -172,6 +173,39 @@ def test_a_file_of_another_environment_is_refused_naming_both_values(tmp_path):
                        r"environment\.devices\[0\]='GPU:0'"):
         merge(path, [run(1)], same={"environment": {**ENV, "devices": ["GPU:0"]}})
     assert path.read_bytes() == before
+
+
+def test_a_file_written_before_the_cpu_was_recorded_takes_runs_that_record_it(tmp_path):
+    """The migration rule: a stored environment without "cpu" is compared on what it has."""
+    path = tmp_path / "exp1.json"
+    merge(path, [run(0)])  # ENV has no "cpu", as the files written before it was recorded
+    before = json.loads(path.read_text())["environment"]
+    merged = merge(path, [run(1)], same={"environment": {**ENV, "cpu": {"model": "Xeon", "isa": ["avx2"]}}})
+    assert [r["seed"] for r in merged["runs"]] == [0, 1]
+    # The file keeps its own environment: it never said which CPU made run 0.
+    assert json.loads(path.read_text())["environment"] == before
+    # Another version is still refused.
+    with pytest.raises(ValueError, match=r"environment\.keras="):
+        merge(path, [run(2)], same={"environment": {**ENV, "keras": "3.16.0", "cpu": {"model": "Xeon", "isa": []}}})
+
+
+def test_a_file_that_records_its_cpu_refuses_runs_of_another_cpu(tmp_path):
+    path = tmp_path / "exp1.json"
+    xeon = {**ENV, "cpu": {"model": "Xeon", "isa": ["avx2", "avx512f"]}}
+    merge(path, [run(0)], same={"environment": xeon})
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"environment\.cpu\.isa.*Runs made with another environment"):
+        merge(path, [run(1)], same={"environment": {**ENV, "cpu": {"model": "Xeon", "isa": ["avx2"]}}})
+    assert path.read_bytes() == before
+
+
+def test_environment_differences_compare_what_the_stored_record_has():
+    live = {**ENV, "cpu": {"model": "Xeon", "isa": ["avx2"]}}
+    assert results.environment_differences(ENV, live) == []
+    assert results.environment_differences(live, live) == []
+    assert results.environment_differences({**live, "cpu": {"model": "EPYC", "isa": ["avx2"]}}, live) == ["cpu"]
+    # A field other than the CPU missing on one side is a difference.
+    assert results.environment_differences({**ENV, "numpy": "2.4.6"}, live) == ["numpy"]
 
 
 def test_runs_of_other_settings_are_refused(tmp_path):
@@ -397,7 +431,9 @@ def test_environment_names_the_versions_and_the_backend_version():
     import keras
 
     env = results.environment()
-    assert {"python", "numpy", "keras", "backend", "devices"} <= set(env)
+    assert {"python", "numpy", "keras", "backend", "devices", "cpu"} <= set(env)
+    assert isinstance(env["cpu"]["model"], str) and env["cpu"]["model"]
+    assert set(env["cpu"]["isa"]) <= set(CPU_ISA)
     assert env["backend"] == keras.backend.backend()
     assert env["keras"] == keras.__version__
     backend = env["backend"]
@@ -419,6 +455,9 @@ def test_environment_line_of_a_record_and_of_this_process():
     assert results.environment_line({**ENV, "numpy": "2.4.6"}) == (
         "Python 3.11.7, NumPy 2.4.6, Keras 3.15.1 (tensorflow), devices CPU:0"
     )
+    # The CPU, where the record has it.
+    assert results.environment_line({**stored, "cpu": {"model": "Xeon", "isa": []}}).endswith(
+        "devices CPU:0, CPU Xeon")
     # Two devices, comma-separated.
     assert results.environment_line({**stored, "devices": ["CPU:0", "GPU:0"]}).endswith("devices CPU:0, GPU:0")
     # The default is this process's environment.

@@ -258,22 +258,27 @@ def test_import_and_setup_in_a_process_without_sched_getaffinity(tmp_path):
 
 
 def test_the_package_calls_no_linux_only_function(root):
-    """`os.sched_*` and the like exist on Linux alone; only `cpu_count` probes one."""
+    """`os.sched_*` and the like exist on Linux alone; only `cpu_count` and `cpu` probe one.
+
+    Both fall back where it is missing (tested above).
+    """
     import inspect
     import re
 
     from daekeras import runtime
 
     linux_only = re.compile(r"\bos\.(sched_\w+|getloadavg|pipe2|posix_fadvise|memfd_create)\b|/proc/")
-    lines, start = inspect.getsourcelines(runtime.cpu_count)
-    allowed = {("daekeras/runtime.py", n) for n in range(start, start + len(lines))}
+    allowed = set()
+    for probe in (runtime.cpu_count, runtime.cpu):
+        lines, start = inspect.getsourcelines(probe)
+        allowed |= {("daekeras/runtime.py", n) for n in range(start, start + len(lines))}
     found = set()
     for path in sorted((root / "daekeras").rglob("*.py")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if linux_only.search(line):
                 found.add((path.relative_to(root).as_posix(), number))
     assert sorted(found - allowed) == []
-    assert found & allowed, "cpu_count no longer checks the affinity mask"
+    assert found & allowed, "cpu_count and cpu no longer probe Linux's interfaces"
 
 
 def test_the_xla_flag_is_added_once_and_an_explicit_setting_is_kept():
@@ -308,3 +313,24 @@ def test_configure_determinism_asks_the_backend_for_deterministic_gpu_ops(monkey
         assert os.environ["XLA_FLAGS"] == "--xla_dump_to=/tmp/x"
     else:
         pytest.fail(f"no expectation for backend {backend!r}")
+
+
+def test_cpu_reads_the_model_and_the_extensions_from_cpuinfo(tmp_path):
+    from daekeras.runtime import cpu
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\n"
+                    "flags\t\t: fpu sse4_2 avx avx2 fma avx512f amx_tile\n\n"
+                    "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu\n")
+    assert cpu(str(info)) == {"model": "Intel(R) Xeon(R) Processor",
+                              "isa": ["sse4_2", "avx", "avx2", "fma", "avx512f", "amx_tile"]}
+
+
+def test_cpu_without_cpuinfo_names_the_processor(tmp_path, monkeypatch):
+    import platform
+
+    from daekeras.runtime import cpu
+
+    monkeypatch.setattr(platform, "processor", lambda: "arm")
+    assert cpu(str(tmp_path / "absent")) == {"model": "arm", "isa": []}
+
