@@ -23,7 +23,9 @@ one JSON object with every figure.
    does (nbval with two workers), wall time, and the sum of the notebooks'
    own times (skipped with `--quick`).
 4. Peak resident memory of an Experiment 2 run (one epoch, in a subprocess),
-   against the size of its training images.
+   against the size of its training images and against Keras with its backend
+   alone; without `--quick`, also of an SdA-3 run of Chapter 8's plan cut to
+   one epoch per phase (same arrays and models as a full run).
 5. One annealed-Langevin step of the generation chapter's sampler on a batch
    of 64 MNIST samples (`NoiseConditionalDenoiser` 785-512-512-784 through
    `denoise`, then the update of `annealed_langevin`), against a NumPy float32
@@ -360,6 +362,29 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
+#: An SdA-3 run of Chapter 8's plan (batch 20, SdA-3 + dropout), shortened to
+#: one pretraining epoch per layer and one fine-tuning epoch: the same arrays
+#: and models as a full run, so the same peak.
+_SDA_MEMORY_SCRIPT = """
+import resource
+from daekeras.experiments import sda
+sda.run(sda.Config(condition="sda+dropout", batch_size=20, pretrain_lr=0.02, finetune_lr=0.5,
+                   pretrain_epochs=1, max_epochs=1), 0)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def sda_memory():
+    """Peak RSS of an SdA-3 run (full benchmark only: a few minutes)."""
+    result = subprocess.run([sys.executable, "-c", _SDA_MEMORY_SCRIPT], capture_output=True, text=True, check=True)
+    peak_mb = int(result.stdout.split()[-1]) / 1024
+    # The weights of 784-1000-1000-1000-10 in float32 (biases aside).
+    params_mb = 4 * (784 * 1000 + 1000 * 1000 * 2 + 1000 * 10) / 2**20
+    data_mb = 70000 * 784 * 4 / 2**20
+    row("peak RSS, SdA-3 run (1 + 1 epochs)", peak_mb, "MiB", "MNIST in float32 + parameters", data_mb + params_mb)
+    return {"sda_peak_rss_mib": round(peak_mb, 1)}
+
+
 def memory():
     def peak_mib(script):
         result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -568,6 +593,8 @@ def main():
     if not args.quick:
         figures.update(notebooks())
     figures.update(memory())
+    if not args.quick:
+        figures.update(sda_memory())
     figures.update(langevin_step(repeats=3 if args.quick else 5))
     y = np.array(mnist_vectors()[1][:10000]).astype("int32")
     figures.update(sda_steps(x, y, steps=50 if args.quick else 200, repeats=3 if args.quick else 5))
