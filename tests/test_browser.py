@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from book_browser import HEIGHT
+from book_browser import WIDTH
 from book_browser import console_errors
 from book_browser import inspect_page
 from book_browser import network_requests
@@ -103,9 +104,14 @@ CH4_ANSWER = "Yes, by about one point."
 def _first_screen(driver, rel):
     """Where Chapter 4's answer and its figure sit on the page's first screen.
 
-    The page is opened at 1280 x 900, the first screen saved as a screenshot,
-    and the tops and bottoms (CSS pixels from the top of the window) returned.
+    The page is laid out in a 1280 x 900 viewport (the browser window's own
+    frame would leave less), the first screen saved as a screenshot, and the
+    tops and bottoms (CSS pixels from the top of the viewport) returned.
     """
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+    )
     inspect_page(driver, (HTML_DIR / rel).as_uri())
     facts = driver.execute_script(
         """
