@@ -123,10 +123,15 @@ def environment_differences(stored, live):
     ...                         {**old, "keras": "3.16.0", "cpu": {"model": "x", "isa": []}})
     ['keras', 'cpu']
     """
-    live = {k: v for k, v in live.items() if k in stored or k not in UNRECORDED_BEFORE}
+    live = _as_recorded(stored, live)
     fields = list(stored) + [k for k in live if k not in stored]
     return [k for k in fields if k not in stored or k not in live
             or _difference(stored[k], json.loads(json.dumps(live[k])), k) is not None]
+
+
+def _as_recorded(stored, live):
+    """`live` without the `UNRECORDED_BEFORE` fields that `stored` lacks."""
+    return {k: v for k, v in live.items() if k in stored or k not in UNRECORDED_BEFORE}
 
 
 def environment_line(env=None):
@@ -442,7 +447,7 @@ def check_mergeable(path, experiment, *, key_fields=None, same=None):
         value = json.loads(json.dumps(value))
         if field == "environment" and isinstance(value, dict) and isinstance(stored.get(field), dict):
             # A file written before a field was recorded is compared on what it has.
-            value = {k: v for k, v in value.items() if k in stored[field] or k not in UNRECORDED_BEFORE}
+            value = _as_recorded(stored[field], value)
         found = _difference(stored[field], value, field) if field in stored else None
         if found is not None:
             where, a, b = found
