@@ -9,9 +9,7 @@ every number the chapter's prose states about them. One replicate is
 settings below are that module's constants. `check(measurements)` checks
 the prose's sentences and raises an `AssertionError` naming the one that
 fails. `check_stored(records)` checks the sentences about the stored
-MNIST run (`results/score.json`). `nearest_mean_distance(points, mixture)`
-measures how far samples lie from the spiral (the chapter's spread of the
-Langevin samples).
+MNIST run (`results/score.json`).
 
 The data: `spiral_mixture()` (`N_COMPONENTS` Gaussians of standard
 deviation `STD` along Chapter 3's spiral). Each replicate draws `N_TRAIN` training points;
@@ -58,7 +56,7 @@ from daekeras.experiments.score import spiral_ladder
 from daekeras.experiments.score import train_dae  # noqa: F401
 from daekeras.generation import spiral_mixture
 
-__all__ = ["BOOK", "Budget", "REDUCED", "RUNAWAY_LOGLIK", "check", "check_stored", "measure", "nearest_mean_distance"]
+__all__ = ["BOOK", "Budget", "REDUCED", "RUNAWAY_LOGLIK", "check", "check_stored", "measure"]
 
 #: The seed tests' budget: fewer replicates (6, still enough for an exact
 #: Wilcoxon p-value of 0.03), the same training, smaller samples.
@@ -81,30 +79,6 @@ def measure(seed, budget=BOOK):
     """Every 2-D number the chapter states, over `budget.replicates` replicates, and its Family."""
     reps = [record_of(measure_replicate(seed, i, budget)) for i in range(1, budget.replicates + 1)]
     return summarize(reps)
-
-
-def nearest_mean_distance(points, mixture):
-    """The distance of each point to its nearest mixture mean: how far a sample lies from the spiral.
-
-    Args:
-        points: An array of shape `(n, 2)`.
-        mixture: An `IsotropicMixture` (its `means`).
-
-    Returns:
-        An array of `n` distances.
-
-    Example:
-
-    >>> import numpy as np
-    >>> from daekeras.generation import IsotropicMixture
-    >>> mixture = IsotropicMixture(np.array([[0.0, 0.0], [3.0, 0.0]]), 0.1)
-    >>> nearest_mean_distance(np.array([[0.0, 1.0], [2.0, 0.0]]), mixture).tolist()
-    [1.0, 1.0]
-    """
-    from sklearn.metrics import pairwise_distances_argmin_min
-
-    points = np.asarray(points, dtype="float64")
-    return pairwise_distances_argmin_min(points, np.asarray(mixture.means, dtype="float64"))[1]
 
 
 def _key(s):
