@@ -374,10 +374,15 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
+def _peak_rss_mib(script):
+    """The peak resident memory of a fresh Python running `script`, which prints its ru_maxrss (KiB)."""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return int(result.stdout.split()[-1]) / 1024
+
+
 def sda_memory():
     """Peak RSS of an SdA-3 run (full benchmark only: a few minutes)."""
-    result = subprocess.run([sys.executable, "-c", _SDA_MEMORY_SCRIPT], capture_output=True, text=True, check=True)
-    peak_mb = int(result.stdout.split()[-1]) / 1024
+    peak_mb = _peak_rss_mib(_SDA_MEMORY_SCRIPT)
     # The weights of 784-1000-1000-1000-10 in float32 (biases aside).
     params_mb = 4 * (784 * 1000 + 1000 * 1000 * 2 + 1000 * 10) / 2**20
     data_mb = 70000 * 784 * 4 / 2**20
@@ -386,11 +391,7 @@ def sda_memory():
 
 
 def memory():
-    def peak_mib(script):
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-        return int(result.stdout.split()[-1]) / 1024
-
-    peak_mb, floor_mb = peak_mib(_MEMORY_SCRIPT), peak_mib(_MEMORY_FLOOR_SCRIPT)
+    peak_mb, floor_mb = _peak_rss_mib(_MEMORY_SCRIPT), _peak_rss_mib(_MEMORY_FLOOR_SCRIPT)
     data_mb = 50000 * 784 * 4 / 2**20
     row("peak RSS, Experiment 2 run (1 epoch)", peak_mb, "MiB", "its training images (float32)", data_mb)
     row("peak RSS, Experiment 2 run (1 epoch)", peak_mb, "MiB", "Keras + backend, one layer called", floor_mb)
