@@ -303,6 +303,31 @@ def test_sdist_holds_the_package_and_its_metadata(root, dist):
     }
 
 
+def _new_venv(folder):
+    """A fresh venv in `folder`/venv: (venv, its Python)."""
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    return venv, venv / "bin" / "python"
+
+
+def _install(python, *requirements, timeout=900):
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _offline_env(root, folder, drop=()):
+    """This process's environment for a fresh venv: no checkout on the path, no
+    backend chosen, a Keras home of its own (no keras.json of this machine picks the
+    backend), downloads off and MNIST from the checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND", *drop)}
+    env.update(KERAS_HOME=str(folder / "keras-home"), DAEKERAS_OFFLINE="1",
+               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"))
+    return env
+
+
 @pytest.fixture(scope="module")
 def fresh_venv(root, dist, tmp_path_factory):
     """The wheel in a fresh venv: its dependencies alone first, then `[jax]`.
@@ -312,29 +337,16 @@ def fresh_venv(root, dist, tmp_path_factory):
     """
     _, _, _, wheel = dist
     tmp_path = tmp_path_factory.mktemp("fresh")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-
-    def install(requirement):
-        result = subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
-            capture_output=True, text=True, timeout=900,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND")}
-    # A Keras home of its own: no keras.json of this machine picks the backend.
-    env.update(KERAS_HOME=str(tmp_path / "keras-home"), DAEKERAS_OFFLINE="1",
-               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"))
+    venv, python = _new_venv(tmp_path)
+    env = _offline_env(root, tmp_path)
     # `pip install daekeras`: Keras comes with it, no backend does.
-    install(str(wheel))
+    _install(python, str(wheel))
     # Run outside the source tree, so that only the installed package is found.
     result = subprocess.run([str(python), "-c", _NO_BACKEND_SCRIPT], capture_output=True,
                             text=True, cwd=tmp_path, env=env, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     no_backend = json.loads(result.stdout.strip().splitlines()[-1])
-    install(f"{wheel}[jax]")
+    _install(python, f"{wheel}[jax]")
     return venv, python, env, no_backend
 
 
@@ -404,15 +416,8 @@ def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
     """
     _, _, _, wheel = dist
     tmp_path = tmp_path_factory.mktemp("colab")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         f"{wheel}[tensorflow]", "myst-nb", "ipykernel", "nbclient"],
-        capture_output=True, text=True, timeout=1800,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    venv, python = _new_venv(tmp_path)
+    _install(python, f"{wheel}[tensorflow]", "myst-nb", "ipykernel", "nbclient", timeout=1800)
     # The venv's own kernel, installed into the venv (a "python3" kernel of this
     # machine would run another Python).
     subprocess.run([str(python), "-m", "ipykernel", "install", "--prefix", str(venv),
@@ -421,11 +426,8 @@ def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
     alone.mkdir()
     notebook = alone / ALONE
     shutil.copyfile(root / "book" / ALONE, notebook)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "KERAS_BACKEND", "JUPYTER_PATH", "JUPYTER_DATA_DIR")}
-    env.update(KERAS_HOME=str(tmp_path / "keras-home"), DAEKERAS_OFFLINE="1",
-               DAEKERAS_MNIST=str(root / "data" / "mnist.npz"),
-               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    env = _offline_env(root, tmp_path, drop=("JUPYTER_PATH", "JUPYTER_DATA_DIR"))
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     result = subprocess.run([str(python), "-c", _RUN_NOTEBOOK, str(notebook)],
                             capture_output=True, text=True, cwd=alone, env=env, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
