@@ -4,7 +4,7 @@
 # the speed-up, on the same machine's CPU), the benchmark suite, and a report
 # with the device, the times and the ratios.
 #
-#   PYTHON=/path/to/python benchmarks/gpu_check.sh [--quick]
+#   PYTHON=/path/to/python benchmarks/gpu_check.sh [--quick] [--no-benchmarks]
 #
 # Nothing is installed from the internet and nothing is installed at all
 # unless WHEELS is set: PYTHON must import jax, keras, pytest, yaml,
@@ -19,7 +19,9 @@
 #
 # --quick: two test files (backend parity, device report) and a 2000-image
 # epoch. `make test-gpu-fallback` runs that on a machine without a GPU, where
-# the report says "no GPU". Exit status 0 when every step passed.
+# the report says "no GPU". --no-benchmarks leaves the benchmark suite out
+# (the device, the epoch and the tests only). Exit status 0 when every step
+# passed.
 #
 # The figures come first and each is printed as soon as it exists: the
 # device, the Experiment 2 epoch, the benchmarks; the unit tests last, within
@@ -31,11 +33,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PYTHON=${PYTHON:-python3}
 QUICK=0
+BENCH=1
 for arg in "$@"; do
     case $arg in
         --quick) QUICK=1 ;;
-        -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "gpu_check.sh: unknown argument '$arg' (expected --quick or --help)" >&2; exit 2 ;;
+        --no-benchmarks) BENCH=0 ;;
+        -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "gpu_check.sh: unknown argument '$arg' (expected --quick, --no-benchmarks or --help)" >&2; exit 2 ;;
     esac
 done
 
@@ -130,18 +134,22 @@ if [ "$GPU" = 1 ]; then
 fi
 
 # 3. The benchmark suite; its JAX row runs in a subprocess of this Python.
-if grep -q -- '--quick' benchmarks/run.py; then
+if [ "$BENCH" = 0 ]; then
+    echo "benchmarks: not run (--no-benchmarks)"
+elif grep -q -- '--quick' benchmarks/run.py; then
     BENCH_ARGS=(--quick)
 else
     BENCH_ARGS=()
     bench_note="(benchmarks/run.py has no --quick: the full suite ran)"
 fi
-start=$(now)
-DAEKERAS_JAX_PYTHON="$PYTHON" "$PYTHON" benchmarks/run.py "${BENCH_ARGS[@]}" > "$LOGDIR/benchmarks.txt" 2>&1
-[ $? -eq 0 ] || failed+=("benchmarks")
-t_bench=$(seconds "$start" "$(now)")
-echo "benchmarks (benchmarks/run.py ${BENCH_ARGS[*]}): [${t_bench} s] ${bench_note:-}"
-grep 'ratio' "$LOGDIR/benchmarks.txt" | sed 's/^/  /'
+if [ "$BENCH" = 1 ]; then
+    start=$(now)
+    DAEKERAS_JAX_PYTHON="$PYTHON" "$PYTHON" benchmarks/run.py "${BENCH_ARGS[@]}" > "$LOGDIR/benchmarks.txt" 2>&1
+    [ $? -eq 0 ] || failed+=("benchmarks")
+    t_bench=$(seconds "$start" "$(now)")
+    echo "benchmarks (benchmarks/run.py ${BENCH_ARGS[*]}): [${t_bench} s] ${bench_note:-}"
+    grep 'ratio' "$LOGDIR/benchmarks.txt" | sed 's/^/  /'
+fi
 
 # 4. Unit tests on the JAX backend, in what is left of the budget. Full
 # float32 matrix products: the tests compare with NumPy at float32
