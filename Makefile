@@ -76,12 +76,12 @@ book: setup _build/.cache-inputs
 ##  2. every notebook under nbval, two at a time, the longest first, stored
 ##     with its outputs in the book's execution cache;
 ##  3. two at a time, the longest first: the unit suites of the two backends,
-##     the strict book build (rendering what step 2 stored) with its checks,
-##     the GPU script's fallback and the wheel.
+##     the wheel, the GPU script's fallback, and the strict book build
+##     (rendering what step 2 stored) with its checks.
 test: prerequisites
 	$(MAKE) -j2 $(OUTPUT_SYNC) setup setup-jax
 	$(MAKE) test-notebooks
-	$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-book test-gpu-fallback test-wheel
+	$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-wheel test-gpu-fallback test-book
 
 # Whole lines of each parallel job's output, where make can (GNU make 4.0
 # and later; macOS ships 3.81, which rejects --output-sync).
@@ -96,7 +96,9 @@ DOCTESTS := -m pytest -p no:cacheprovider --doctest-modules daekeras
 # The chapters' claims re-checked on another root seed (tests/chapter_seeds.py)
 # run once per `make test`, each chapter on one backend: Chapters 1-8 on
 # TensorFlow (marker seeds_tensorflow), Chapter 9 on JAX (seeds_jax), where
-# each trains faster. Both backends run every other unit test, and
+# each trains faster. The tests that run no Keras code (marker
+# backend_free: statistics, stored results, the book's files, the workflows)
+# run once, on TensorFlow. Both backends run every other unit test, and
 # tests/test_backend_parity.py checks that they compute the same numbers.
 test-unit: setup
 	$(PY) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_jax" tests
@@ -104,9 +106,10 @@ test-unit: setup
 
 ## The unit tests (slow ones included) and the docstrings' examples on the JAX
 ## backend, without TensorFlow; the chapters' seed tests of TensorFlow
-## (seeds_tensorflow) run in test-unit.
+## (seeds_tensorflow) and the tests without Keras code (backend_free) run in
+## test-unit.
 test-jax: setup-jax
-	KERAS_BACKEND=jax $(PY_JAX) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_tensorflow" tests
+	KERAS_BACKEND=jax $(PY_JAX) -m pytest -p no:cacheprovider -m "$(UNIT) and not seeds_tensorflow and not backend_free" tests
 	KERAS_BACKEND=jax $(PY_JAX) $(DOCTESTS)
 
 ## sdist and wheel: built without warnings, `twine check`, installed in a fresh venv;

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 PACKAGE = Path(__file__).resolve().parent.parent / "daekeras"
 
 #: The tiers of ARCHITECTURE.md, lowest first: a module may import modules of
@@ -100,3 +103,20 @@ def test_the_check_sees_what_it_forbids():
     assert tier(dict(daekeras_imports(upward)).popitem()[0]) > tier("stacking")
     private = ast.parse("from daekeras.stacking import _pretrain_stack\n")
     assert list(daekeras_imports(private)) == [("stacking", ("_pretrain_stack",))]
+
+
+def test_backend_free_test_modules_import_no_backend():
+    """A test module marked `backend_free` (run on TensorFlow only) imports no Keras backend itself."""
+    backends = {"keras", "tensorflow", "jax", "torch"}
+    marked = []
+    for path in sorted((PACKAGE.parent / "tests").glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        if "pytest.mark.backend_free" not in ast.unparse(tree):
+            continue
+        marked.append(path.name)
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & backends, (path.name, sorted(imported & backends))
+    assert "test_stats.py" in marked and "test_architecture.py" in marked, marked

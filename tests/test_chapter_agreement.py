@@ -17,6 +17,9 @@ from daekeras.chapters import dropout
 from daekeras.chapters import toolbox
 from daekeras.results import load_results
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 

@@ -13,6 +13,9 @@ import pytest
 
 import chapter_seeds
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 MARKERS = {"seeds_tensorflow", "seeds_jax"}
 
 

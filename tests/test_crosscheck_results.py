@@ -14,6 +14,9 @@ import pytest
 
 from daekeras.collapse import starved_classes
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOLBOX = ROOT / "results" / "toolbox_octave.json"
 THEANO = ROOT / "results" / "theano_pytensor.json"

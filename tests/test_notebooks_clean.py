@@ -14,6 +14,9 @@ from book_toc import ROOT
 from book_toc import TOC_FILES
 from book_toc import TOC_NOTEBOOKS
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 SKELETON = ["## Overview", "## Prerequisites", "## Imports", "## Summary", "## What's next", "## References"]
 
 # Notebooks on disk and chapter entries of the _toc.yml, so that a chapter

@@ -6,6 +6,9 @@ import pytest
 
 from daekeras import results
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -8,6 +8,9 @@ from scipy import stats as sps
 
 from daekeras import stats
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 
 # -- summarize ----------------------------------------------------------------
 

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+# No Keras code: `make test` runs these once, on TensorFlow (marker `backend_free`).
+pytestmark = pytest.mark.backend_free
+
 WORKFLOWS = ("test.yml", "book.yml")
 
 
@@ -260,7 +263,7 @@ def test_make_test_builds_the_book_after_the_notebooks_ran(root):
     assert [step.strip() for step in steps] == [
         "$(MAKE) -j2 $(OUTPUT_SYNC) setup setup-jax",
         "$(MAKE) test-notebooks",
-        "$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-book test-gpu-fallback test-wheel",
+        "$(MAKE) -j2 $(OUTPUT_SYNC) test-unit test-jax test-wheel test-gpu-fallback test-book",
     ]
 
 
