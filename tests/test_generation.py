@@ -186,6 +186,20 @@ TINY_SCORE = ["--n-train", "400", "--hidden", "16", "--n-sigmas", "3", "--epochs
               "--n-steps-each", "2", "--chain-steps", "2", "--classifier-epochs", "1", "--feature-width", "8"]
 
 
+def test_outer_points_lie_outside_the_smoothed_data():
+    from daekeras.experiments import score
+
+    mixture = g.spiral_mixture(score.N_COMPONENTS, score.STD)
+    for sigma in score.SIGMAS:
+        points = score._outer_points(mixture, 500, sigma, np.random.default_rng(0))
+        width = np.hypot(score.STD, sigma)
+        nearest = np.min(np.linalg.norm(points[:, None] - mixture.means[None], axis=2), axis=1)
+        assert points.shape == (500, 2)
+        assert nearest.min() >= score.OUTER[0] * width and nearest.max() <= score.OUTER[1] * width
+        # The smoothed density there is under 1 % of its value at any mean (exp(-8) of a lone component).
+        assert np.exp(mixture.log_density(points, sigma)).max() < 1e-2 * np.exp(mixture.log_density(mixture.means, sigma)).min()
+
+
 def test_score_command_writes_its_record_and_samples_and_reruns_identically(tmp_path, capsys):
     import json
 

@@ -78,6 +78,11 @@ HIDDEN = (128, 128)
 BATCH_SIZE = 256
 LEARNING_RATE = 3e-3
 FAR = 0.5  # "far from the data": farther than this from every mixture mean
+#: "Outside the smoothed data" at level sigma: between these multiples of the
+#: smoothed components' width sqrt(STD^2 + sigma^2) from the nearest mixture
+#: mean, where hardly a corrupted training point ever lands (`FAR` lies
+#: inside the smoothed data at the largest level).
+OUTER = (4.0, 8.0)
 CHAIN_SIGMAS = SIGMAS
 CHAIN_STEPS = 60
 LANGEVIN_STEPS = 20
@@ -155,6 +160,21 @@ def _far_points(mixture, n, rng):
     return np.concatenate(out)[:n]
 
 
+def _outer_points(mixture, n, sigma, rng):
+    """`n` points uniform over the region `OUTER` widths from the smoothed data at `sigma`."""
+    import numpy as np
+
+    width = np.sqrt(STD**2 + sigma**2)
+    low, high = OUTER[0] * width, OUTER[1] * width
+    half = np.max(np.abs(mixture.means)) + high
+    out = []
+    while sum(len(o) for o in out) < n:
+        p = rng.uniform(-half, half, size=(4 * n, 2))
+        d = np.min(np.linalg.norm(p[:, None] - mixture.means[None], axis=2), axis=1)
+        out.append(p[(d >= low) & (d <= high)])
+    return np.concatenate(out)[:n]
+
+
 def _components_visited(trajectory, mixture):
     """Mean number of distinct components (nearest mean) each chain visits."""
     import numpy as np
@@ -180,7 +200,9 @@ def measure_replicate(seed, i, budget=BOOK):
         A dict, per level of `SIGMAS`, of the score estimates' relative errors
         against the data's score (`rel_true`) and the smoothed score near the
         data (`rel_smoothed`) and far from it (`rel_far`), their cosines with
-        the smoothed score (`cos_near`, `cos_far`); per level of
+        the smoothed score (`cos_near`, `cos_far`), and both outside the
+        smoothed data, `OUTER` widths from it (`rel_outer`, `cos_outer`);
+        per level of
         `CHAIN_SIGMAS`, the chain's energy distance to fresh data
         (`chain_ed`), mean log-density (`chain_loglik`) and components
         visited (`chain_visited`); per sampler, the energy distance (`ed`)
@@ -208,7 +230,11 @@ def measure_replicate(seed, i, budget=BOOK):
     far = _far_points(mixture, budget.n_eval, data_rng)
     fresh = mixture.sample(budget.n_eval, data_rng)
     floor_sample = mixture.sample(budget.n_eval, data_rng)
+    # Drawn last from `data_i`, so that every earlier draw is what it was
+    # before the outer region was measured.
+    outer = {sigma: _outer_points(mixture, budget.n_eval, sigma, data_rng) for sigma in SIGMAS}
     out = {"rel_true": {}, "rel_smoothed": {}, "cos_near": {}, "cos_far": {}, "rel_far": {},
+           "cos_outer": {}, "rel_outer": {},
            "chain_ed": {}, "chain_visited": {}, "chain_loglik": {}}
     models = {}
     for k, sigma in enumerate(SIGMAS):
@@ -216,7 +242,7 @@ def measure_replicate(seed, i, budget=BOOK):
                           budget.steps)
         models[sigma] = model
         near = near_clean + sigma * near_noise  # where the autoencoder is trained: points of p_sigma
-        for name, pts in (("near", near), ("far", far)):
+        for name, pts in (("near", near), ("far", far), ("outer", outer[sigma])):
             est = (model.denoise(pts, sigma) - pts) / sigma**2
             exact = mixture.score(pts, sigma)
             cos = _cosine(est, exact)
@@ -228,7 +254,7 @@ def measure_replicate(seed, i, budget=BOOK):
                 out["rel_true"][sigma] = float(np.median(np.linalg.norm(est - true, axis=1)
                                                          / np.linalg.norm(true, axis=1)))
             else:
-                out["rel_far"][sigma] = float(np.median(rel))
+                out[f"rel_{name}"][sigma] = float(np.median(rel))
     noise = np.random.default_rng(stream_seed(seed, f"noise_{i}"))
     start = noise.uniform(-2.5, 2.5, size=(budget.n_eval, 2))
     for sigma in CHAIN_SIGMAS:
@@ -249,7 +275,8 @@ def measure_replicate(seed, i, budget=BOOK):
     out["loglik"] = {k: float(np.mean(mixture.log_density(v))) for k, v in samples.items()}
     out["loglik_data"] = float(np.mean(mixture.log_density(fresh)))
     if i == 1:
-        out["arrays"] = {"x_train": x_train, "near": near_clean, "far": far, "samples": samples, "start": start}
+        out["arrays"] = {"x_train": x_train, "near": near_clean, "far": far, "outer": outer, "samples": samples,
+                         "start": start}
         out["models"] = models
         out["ncsn"] = ncsn
     return out
