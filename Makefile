@@ -134,14 +134,15 @@ test-gpu-fallback: setup setup-jax
 # xdist would otherwise sort by number of cells). The longest first, so the
 # last to start are short and both workers finish at about the same time.
 # NB_BY_TIME names the notebooks, longest first: seconds each in one
-# `make test` on a 2-core machine, both cores busy (execution_seconds of the
-# cache records: 05 98, 01 79, 02 55, 08_sda about 50, 07 46, howto_reuse
-# about 40, 06 39, 09 31, 03 25, 04 22, appendix_originals about 10). A
+# `make test` of a fresh clone on a 2-core machine, both cores busy
+# (execution_seconds of the cache records: 05 126, 01 99, 02 64, 07 59,
+# 06 53, 09 40, 03 35, 08_sda 29, 04 28, howto_reuse 13, appendix_originals
+# 11). A
 # notebook it does not name runs before them (its time unknown, it must not
 # be the one that starts last).
 # tests/test_workflows.py checks that every notebook of book/ runs once and
 # that NB_BY_TIME names each of them: a new notebook gets its place here.
-NB_BY_TIME := 05_theano_da 01_identity 02_masking 08_sda 07_noise howto_reuse 06_dropout 09_generation 03_manifold 04_toolbox_sdae appendix_originals
+NB_BY_TIME := 05_theano_da 01_identity 02_masking 07_noise 06_dropout 09_generation 03_manifold 08_sda 04_toolbox_sdae howto_reuse appendix_originals
 NB_ALL = $(sort $(wildcard book/*.ipynb))
 NB_TIMED = $(filter $(NB_ALL),$(NB_BY_TIME:%=book/%.ipynb))
 NB_LONGEST_FIRST = $(filter-out $(NB_TIMED),$(NB_ALL)) $(NB_TIMED)
