@@ -61,7 +61,8 @@ from daekeras.experiments.score import spiral_ladder
 from daekeras.experiments.score import train_dae  # noqa: F401
 from daekeras.generation import spiral_mixture
 
-__all__ = ["BOOK", "Budget", "REDUCED", "RUNAWAY_LOGLIK", "check", "check_outer", "check_stored", "measure"]
+__all__ = ["BOOK", "Budget", "REDUCED", "RUNAWAY_LOGLIK", "check", "check_outer", "check_stored", "measure",
+           "outer_medians"]
 
 #: The seed tests' budget: fewer replicates (6, still enough for an exact
 #: Wilcoxon p-value of 0.03), the same training, smaller samples.
