@@ -113,7 +113,7 @@ test-jax: setup-jax
 	KERAS_BACKEND=jax $(PY_JAX) $(DOCTESTS)
 
 ## sdist and wheel: built without warnings, `twine check`, installed in a fresh venv;
-## Chapter 4 run alone from the wheel, as Colab runs it (another fresh venv).
+## Chapter 4 run alone from the wheel, as Colab runs it (that venv with TensorFlow added).
 test-wheel: setup
 	$(PY) -m pytest -p no:cacheprovider -m wheel tests/test_packaging.py
 

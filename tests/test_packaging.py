@@ -6,8 +6,9 @@ with `python -m build`, check them with `twine check --strict`, and install
 the wheel in a fresh virtual environment, first with its declared
 dependencies alone (no Keras backend: `load_mnist` works, a layer says which
 extra to install), then with its `jax` extra; and they run Chapter 4 alone, as
-Colab runs it, in another fresh venv with the wheel's `tensorflow` extra. pip
-installs from the package index this machine is set up with.
+Colab runs it, in the same venv with the wheel's `tensorflow` extra added (Colab
+has both backends). pip installs from the package index this machine is set
+up with.
 """
 
 import json
@@ -328,40 +329,7 @@ def _offline_env(root, folder, drop=()):
     return env
 
 
-@pytest.fixture(scope="module")
-def fresh_venv(root, dist, tmp_path_factory):
-    """The wheel in a fresh venv: its dependencies alone first, then `[jax]`.
-
-    Returns the venv, its Python, the environment to run it in, and what
-    `_NO_BACKEND_SCRIPT` printed before JAX was installed.
-    """
-    _, _, _, wheel = dist
-    tmp_path = tmp_path_factory.mktemp("fresh")
-    venv, python = _new_venv(tmp_path)
-    env = _offline_env(root, tmp_path)
-    # `pip install daekeras`: Keras comes with it, no backend does.
-    _install(python, str(wheel))
-    # Run outside the source tree, so that only the installed package is found.
-    result = subprocess.run([str(python), "-c", _NO_BACKEND_SCRIPT], capture_output=True,
-                            text=True, cwd=tmp_path, env=env, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    no_backend = json.loads(result.stdout.strip().splitlines()[-1])
-    _install(python, f"{wheel}[jax]")
-    return venv, python, env, no_backend
-
-
-@pytest.mark.wheel
-def test_wheel_without_a_backend_loads_mnist_and_names_the_extras(fresh_venv):
-    """`pip install daekeras`, no backend: data and plots work, a layer says what to install."""
-    _, _, _, no_backend = fresh_venv
-    _check_no_backend(no_backend)
-
-
-@pytest.mark.wheel
-def test_wheel_installs_in_a_fresh_venv_and_runs_a_layer(root, fresh_venv):
-    """The wheel with its `jax` extra (JAX's CPU wheels), and no TensorFlow."""
-    venv, python, env, _ = fresh_venv
-    script = """
+_JAX_LAYER_SCRIPT = """
 import importlib.util, json, numpy as np, keras, daekeras
 x = np.ones((400, 50), "float32")
 y = keras.ops.convert_to_numpy(daekeras.MaskingNoise(0.3, seed=0)(x, training=True))
@@ -370,10 +338,48 @@ print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
                   "values": sorted(set(np.unique(y).tolist())),
                   "tensorflow": importlib.util.find_spec("tensorflow") is not None}))
 """
-    env = dict(env, KERAS_BACKEND="jax")
-    result = subprocess.run([str(python), "-c", script], capture_output=True, text=True,
-                            cwd=venv.parent, env=env, check=True)
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _run_json(python, script, cwd, env):
+    """What `script` printed as JSON on its last line, run by `python` in `cwd`."""
+    result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=cwd, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(root, dist, tmp_path_factory):
+    """The wheel in a fresh venv: its dependencies alone first, then `[jax]`.
+
+    Returns the venv, its Python, the environment to run it in, and what
+    `_NO_BACKEND_SCRIPT` printed before JAX was installed and
+    `_JAX_LAYER_SCRIPT` after (both before any test adds to the venv: the
+    lone chapter below installs TensorFlow into it).
+    """
+    _, _, _, wheel = dist
+    tmp_path = tmp_path_factory.mktemp("fresh")
+    venv, python = _new_venv(tmp_path)
+    env = _offline_env(root, tmp_path)
+    # `pip install daekeras`: Keras comes with it, no backend does.
+    _install(python, str(wheel))
+    # Run outside the source tree, so that only the installed package is found.
+    no_backend = _run_json(python, _NO_BACKEND_SCRIPT, tmp_path, env)
+    _install(python, f"{wheel}[jax]")
+    jax_layer = _run_json(python, _JAX_LAYER_SCRIPT, tmp_path, dict(env, KERAS_BACKEND="jax"))
+    return venv, python, env, no_backend, jax_layer
+
+
+@pytest.mark.wheel
+def test_wheel_without_a_backend_loads_mnist_and_names_the_extras(fresh_venv):
+    """`pip install daekeras`, no backend: data and plots work, a layer says what to install."""
+    _check_no_backend(fresh_venv[3])
+
+
+@pytest.mark.wheel
+def test_wheel_installs_in_a_fresh_venv_and_runs_a_layer(root, fresh_venv):
+    """The wheel with its `jax` extra (JAX's CPU wheels), and no TensorFlow."""
+    venv, _, env, _, found = fresh_venv
     assert found["file"].startswith(str(venv)), found["file"]
     assert found["version"] == _source_version(root)
     assert found["backend"] == "jax"
@@ -382,7 +388,7 @@ print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
     # 20,000 draws at p = 0.3: standard deviation 0.0032; five of them.
     assert abs(found["zeros"] - 0.3) < 5 * (0.3 * 0.7 / 20000) ** 0.5
     cli = subprocess.run([str(venv / "bin" / "daekeras"), "--version"], capture_output=True,
-                         text=True, cwd=venv.parent, env=env, check=True)
+                         text=True, cwd=venv.parent, env=dict(env, KERAS_BACKEND="jax"), check=True)
     assert cli.stdout.strip() == f"daekeras {found['version']}"
 
 
@@ -405,18 +411,19 @@ ALONE = "04_toolbox_sdae.ipynb"
 
 
 @pytest.mark.wheel
-def test_a_chapter_runs_alone_from_the_wheel(root, dist, tmp_path_factory):
-    """Chapter 4 copied alone into an empty folder, run in a fresh venv.
+def test_a_chapter_runs_alone_from_the_wheel(root, dist, fresh_venv, tmp_path_factory):
+    """Chapter 4 copied alone into an empty folder, run from the installed wheel.
 
-    The venv holds the wheel with its TensorFlow extra and what the chapter's
-    install cell installs where it is missing (myst-nb), plus the kernel and
-    nbclient that run it; the stored results come from the wheel, MNIST from
-    `DAEKERAS_MNIST` with downloads off. Every cell that draws a figure shows
-    it under the cell.
+    The venv of `fresh_venv` (the wheel with its JAX extra) gets the
+    TensorFlow extra, what the chapter's install cell installs where it is
+    missing (myst-nb), and the kernel and nbclient that run it: both backends
+    side by side, as on Colab, with Keras's default, TensorFlow, chosen. The
+    stored results come from the wheel, MNIST from `DAEKERAS_MNIST` with
+    downloads off. Every cell that draws a figure shows it under the cell.
     """
     _, _, _, wheel = dist
+    venv, python, _, _, _ = fresh_venv
     tmp_path = tmp_path_factory.mktemp("colab")
-    venv, python = _new_venv(tmp_path)
     _install(python, f"{wheel}[tensorflow]", "myst-nb", "ipykernel", "nbclient", timeout=1800)
     # The venv's own kernel, installed into the venv (a "python3" kernel of this
     # machine would run another Python).
