@@ -155,10 +155,7 @@ def test_load_mnist_needs_no_backend_and_a_layer_names_the_extras(root, tmp_path
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(KERAS_BACKEND="tensorflow", DAEKERAS_OFFLINE="1",
                DAEKERAS_MNIST=str(root / "data" / "mnist.npz"))
-    result = subprocess.run([sys.executable, "-c", _NO_BACKEND_SCRIPT, "no-backend"],
-                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    _check_no_backend(json.loads(result.stdout.strip().splitlines()[-1]))
+    _check_no_backend(_run_json(sys.executable, _NO_BACKEND_SCRIPT, tmp_path, env, "no-backend"))
 
 
 #: What provides each module the notebooks import, beyond the standard library.
@@ -340,10 +337,10 @@ print(json.dumps({"file": daekeras.__file__, "version": daekeras.__version__,
 """
 
 
-def _run_json(python, script, cwd, env):
-    """What `script` printed as JSON on its last line, run by `python` in `cwd`."""
-    result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=cwd, env=env,
-                            timeout=600)
+def _run_json(python, script, cwd, env, *args):
+    """What `script` (with `args`) printed as JSON on its last line, run by `python` in `cwd`."""
+    result = subprocess.run([str(python), "-c", script, *args], capture_output=True, text=True, cwd=cwd,
+                            env=env, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
