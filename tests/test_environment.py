@@ -113,6 +113,6 @@ def test_make_test_covers_both_backends_the_wheel_and_the_gpu_script(root):
     assert {"test-unit", "test-jax", "test-wheel", "test-gpu-fallback", "test-notebooks", "test-book"} <= parts
     assert re.search(r"^test-jax:.*\n\tKERAS_BACKEND=jax ", text, re.M)
     # The JAX environment installs the package's own dependencies and JAX, no TensorFlow.
-    jax_installs = re.findall(r"^\t\$\(PY_JAX\) -m pip install\b[^\n]*", text, re.M)
+    jax_installs = re.findall(r"^\t\$\(VENV_JAX\)/bin/uv pip install --quiet --python \$\(PY_JAX\)[^\n]*", text, re.M)
     assert any('-e . "jax[cpu]"' in line for line in jax_installs), jax_installs
     assert not any("tensorflow" in line or "[book" in line or "[test" in line for line in jax_installs)

