@@ -311,13 +311,15 @@ def _new_venv(folder):
     return venv, venv / "bin" / "python"
 
 
+def _run_install(command, timeout):
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def _install(python, *requirements, timeout=900):
     """`pip install` into the venv of `python`: what a user of the wheel runs."""
-    result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
-        capture_output=True, text=True, timeout=timeout,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run_install([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
+                 timeout)
 
 
 def _provide(python, *requirements, timeout=900):
@@ -331,9 +333,7 @@ def _provide(python, *requirements, timeout=900):
     uv = Path(sys.executable).parent / "uv"
     if not uv.is_file():
         return _install(python, *requirements, timeout=timeout)
-    result = subprocess.run([str(uv), "pip", "install", "--quiet", "--python", str(python), *requirements],
-                            capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run_install([uv, "pip", "install", "--quiet", "--python", python, *requirements], timeout)
 
 
 def _offline_env(root, folder, drop=()):
